@@ -1,0 +1,69 @@
+import GRDB
+
+/// Numbered, append-only schema migrations for the SQLite store.
+/// Never edit a migration that has shipped: add the next number.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-catalog") { db in
+            try db.execute(sql: """
+                CREATE TABLE papers (
+                    id            TEXT PRIMARY KEY NOT NULL,
+                    version       INTEGER NOT NULL DEFAULT 0,
+                    title         TEXT NOT NULL CHECK (length(title) > 0),
+                    abstract      TEXT NOT NULL,
+                    authors       TEXT NOT NULL,          -- JSON array of names, in order
+                    categories    TEXT NOT NULL DEFAULT '', -- space separated, primary first
+                    published_at  REAL,                   -- Unix seconds
+                    updated_at    REAL,
+                    comments      TEXT,
+                    journal_ref   TEXT,
+                    doi           TEXT,
+                    github_repo   TEXT,
+                    github_stars  INTEGER,
+                    project_page  TEXT,
+                    ai_summary    TEXT,
+                    ai_keywords   TEXT NOT NULL DEFAULT '[]',
+                    imported_at   REAL NOT NULL,
+                    modified_at   REAL NOT NULL
+                );
+                CREATE INDEX papers_published_at ON papers(published_at);
+
+                CREATE TABLE featured (
+                    paper_id            TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+                    day                 TEXT NOT NULL,    -- YYYY-MM-DD
+                    featured_at         REAL NOT NULL,
+                    submitter_user      TEXT,
+                    submitter_fullname  TEXT,
+                    submitter_avatar    TEXT,
+                    imported_upvotes    INTEGER NOT NULL DEFAULT 0,
+                    imported_comments   INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (paper_id, day)
+                );
+                CREATE INDEX featured_day ON featured(day);
+                CREATE INDEX featured_submitter ON featured(submitter_user);
+
+                CREATE VIRTUAL TABLE papers_fts USING fts5(
+                    title, abstract, authors,
+                    content='papers', content_rowid='rowid',
+                    tokenize='porter unicode61 remove_diacritics 2'
+                );
+                CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN
+                    INSERT INTO papers_fts(rowid, title, abstract, authors)
+                    VALUES (new.rowid, new.title, new.abstract, new.authors);
+                END;
+                CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN
+                    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+                    VALUES ('delete', old.rowid, old.title, old.abstract, old.authors);
+                END;
+                CREATE TRIGGER papers_fts_update AFTER UPDATE OF title, abstract, authors ON papers BEGIN
+                    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+                    VALUES ('delete', old.rowid, old.title, old.abstract, old.authors);
+                    INSERT INTO papers_fts(rowid, title, abstract, authors)
+                    VALUES (new.rowid, new.title, new.abstract, new.authors);
+                END;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import GRDB
+import Logging
+import PapersCore
+
+/// The embedded store: one SQLite file in WAL mode, through GRDB.
+public final class SQLiteStore: PaperStore {
+    /// The connection pool (a file) or queue (in memory); exposed to the other SQLite parts
+    /// of the store module only.
+    let writer: any DatabaseWriter
+    public let path: String?
+
+    /// Opens (creating if needed) the database file and migrates it to the current schema.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("\(path): cannot create the folder \(directory.path): \(error.localizedDescription)")
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A 64 MiB page cache: full-text index merges on bulk imports stay in memory.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            writer = pool
+        } catch {
+            throw StoreError("\(path): cannot open the database: \(error)")
+        }
+        self.path = path
+        try migrate()
+    }
+
+    /// A private in-memory database, for tests.
+    public init(inMemory: Void = ()) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        writer = try DatabaseQueue(configuration: config)
+        path = nil
+        try migrate()
+    }
+
+    private func migrate() throws {
+        do {
+            try SQLiteMigrations.migrator.migrate(writer)
+        } catch {
+            throw StoreError("\(path ?? ":memory:"): migration failed: \(error)")
+        }
+    }
+
+    /// The names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: - Writing
+
+    public func write(_ batch: ImportBatch) async throws -> BatchOutcome {
+        try await writer.write { db in try Self.write(batch, in: db) }
+    }
+
+    static func write(_ batch: ImportBatch, in db: Database) throws -> BatchOutcome {
+        var outcome = BatchOutcome()
+        let now = Date().timeIntervalSince1970
+        for incoming in batch.papers {
+            if let existing = try fetchPaper(incoming.id, in: db) {
+                let merged = existing.merged(with: incoming)
+                if merged == existing {
+                    outcome.papersUnchanged += 1
+                } else {
+                    try db.cachedStatement(sql: """
+                        UPDATE papers SET version = ?, title = ?, abstract = ?, authors = ?, categories = ?,
+                          published_at = ?, updated_at = ?, comments = ?, journal_ref = ?, doi = ?,
+                          github_repo = ?, github_stars = ?, project_page = ?, ai_summary = ?, ai_keywords = ?,
+                          modified_at = ?
+                        WHERE id = ?
+                        """).execute(arguments: columns(of: merged) + [now, merged.id.rawValue])
+                    outcome.papersUpdated += 1
+                }
+            } else {
+                try db.cachedStatement(sql: """
+                    INSERT INTO papers (version, title, abstract, authors, categories, published_at, updated_at,
+                      comments, journal_ref, doi, github_repo, github_stars, project_page, ai_summary, ai_keywords,
+                      imported_at, modified_at, id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: columns(of: incoming) + [now, now, incoming.id.rawValue])
+                outcome.papersNew += 1
+            }
+        }
+        for entry in batch.featured {
+            let existing = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT featured_at, submitter_user, submitter_fullname, submitter_avatar,
+                       imported_upvotes, imported_comments
+                FROM featured WHERE paper_id = ? AND day = ?
+                """), arguments: [entry.paperID.rawValue, entry.day.description])
+            let values: StatementArguments = [
+                entry.featuredAt.timeIntervalSince1970, entry.submitter?.user, entry.submitter?.fullname,
+                entry.submitter?.avatarURL, entry.importedUpvotes, entry.importedComments,
+                entry.paperID.rawValue, entry.day.description,
+            ]
+            if let existing {
+                let unchanged = existing[0] as Double == entry.featuredAt.timeIntervalSince1970
+                    && existing[1] as String? == entry.submitter?.user
+                    && existing[2] as String? == entry.submitter?.fullname
+                    && existing[3] as String? == entry.submitter?.avatarURL
+                    && existing[4] as Int == entry.importedUpvotes
+                    && existing[5] as Int == entry.importedComments
+                if unchanged {
+                    outcome.featuredUnchanged += 1
+                    continue
+                }
+                try db.cachedStatement(sql: """
+                    UPDATE featured SET featured_at = ?, submitter_user = ?, submitter_fullname = ?,
+                      submitter_avatar = ?, imported_upvotes = ?, imported_comments = ?
+                    WHERE paper_id = ? AND day = ?
+                    """).execute(arguments: values)
+                outcome.featuredUpdated += 1
+            } else {
+                guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM papers WHERE id = ?"),
+                                        arguments: [entry.paperID.rawValue]) != nil else {
+                    throw StoreError("featured entry for \(entry.paperID) on \(entry.day): the paper is not in the catalog")
+                }
+                try db.cachedStatement(sql: """
+                    INSERT INTO featured (featured_at, submitter_user, submitter_fullname, submitter_avatar,
+                      imported_upvotes, imported_comments, paper_id, day)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: values)
+                outcome.featuredNew += 1
+            }
+        }
+        return outcome
+    }
+
+    private static func columns(of p: Paper) -> StatementArguments {
+        [p.version, p.title, p.abstract, JSONText.encode(p.authors), p.categories.joined(separator: " "),
+         p.publishedAt?.timeIntervalSince1970, p.updatedAt?.timeIntervalSince1970, p.comments, p.journalRef,
+         p.doi, p.githubRepo, p.githubStars, p.projectPage, p.aiSummary, JSONText.encode(p.aiKeywords)]
+    }
+
+    // MARK: - Reading
+
+    static let paperColumns = """
+        id, version, title, abstract, authors, categories, published_at, updated_at, comments, journal_ref,
+        doi, github_repo, github_stars, project_page, ai_summary, ai_keywords
+        """
+
+    static func fetchPaper(_ id: ArxivID, in db: Database) throws -> Paper? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(paperColumns) FROM papers WHERE id = ?"),
+                         arguments: [id.rawValue]).map { paper(from: $0) }
+    }
+
+    /// Decodes a row selected with `paperColumns` (in that order, starting at `offset`).
+    static func paper(from row: Row, offset i: Int = 0) -> Paper {
+        Paper(id: ArxivID(row[i] as String)!, version: row[i + 1], title: row[i + 2], abstract: row[i + 3],
+              authors: JSONText.decodeStrings(row[i + 4]),
+              categories: (row[i + 5] as String).split(separator: " ").map(String.init),
+              publishedAt: (row[i + 6] as Double?).map(Date.init(timeIntervalSince1970:)),
+              updatedAt: (row[i + 7] as Double?).map(Date.init(timeIntervalSince1970:)),
+              comments: row[i + 8], journalRef: row[i + 9], doi: row[i + 10], githubRepo: row[i + 11],
+              githubStars: row[i + 12], projectPage: row[i + 13], aiSummary: row[i + 14],
+              aiKeywords: JSONText.decodeStrings(row[i + 15]))
+    }
+
+    static func featuredEntry(from row: Row, offset i: Int = 0) -> FeaturedEntry {
+        let user: String? = row[i + 3]
+        return FeaturedEntry(
+            paperID: ArxivID(row[i] as String)!, day: Day(row[i + 1] as String)!,
+            featuredAt: Date(timeIntervalSince1970: row[i + 2]),
+            submitter: user.map { HubUser(user: $0, fullname: row[i + 4], avatarURL: row[i + 5]) },
+            importedUpvotes: row[i + 6], importedComments: row[i + 7])
+    }
+
+    static let featuredColumns = """
+        paper_id, day, featured_at, submitter_user, submitter_fullname, submitter_avatar,
+        imported_upvotes, imported_comments
+        """
+
+    public func paper(_ id: ArxivID) async throws -> Paper? {
+        try await writer.read { db in try Self.fetchPaper(id, in: db) }
+    }
+
+    public func featuredEntries(for id: ArxivID) async throws -> [FeaturedEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.featuredColumns) FROM featured WHERE paper_id = ? ORDER BY day",
+                             arguments: [id.rawValue]).map { Self.featuredEntry(from: $0) }
+        }
+    }
+
+    public func stats() async throws -> CatalogStats {
+        try await writer.read { db in
+            let papers = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers") ?? 0
+            let row = try Row.fetchOne(db, sql: "SELECT count(*), count(DISTINCT day), min(day), max(day) FROM featured")!
+            return CatalogStats(papers: papers, featuredEntries: row[0], featuredDays: row[1],
+                                firstDay: (row[2] as String?).flatMap { Day($0) },
+                                lastDay: (row[3] as String?).flatMap { Day($0) })
+        }
+    }
+}
+
+/// Minimal JSON for string arrays stored in a TEXT column: fast to write on bulk imports.
+enum JSONText {
+    static func encode(_ strings: [String]) -> String {
+        var out = "["
+        for (i, s) in strings.enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                        + String(scalar.value, radix: 16)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            out += "\""
+        }
+        return out + "]"
+    }
+
+    static func decodeStrings(_ text: String) -> [String] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
+    }
+}

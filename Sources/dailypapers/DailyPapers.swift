@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct DailyPapers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dailypapers",
+        abstract: "Daily Papers: a self-hosted daily page of notable arXiv papers, with search, trending and email digests.",
+        discussion: """
+            Configuration comes from flags, then environment variables, then defaults; each option's \
+            help names its variable.
+            """,
+        subcommands: [Serve.self, Import.self, Stats.self, Migrate.self])
+}

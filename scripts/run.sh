@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs Daily Papers: `scripts/run.sh [serve options]`.
+# On first run, when ../shared/data is beside the repository, the database is filled
+# from it (Hugging Face daily pages and the arXiv metadata snapshot).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+bin=.build/release/dailypapers
+db="${DATABASE_PATH:-./data/dailypapers.sqlite}"
+if [ ! -e "$db" ] && [ -d ../shared/data ] && [ "${DAILYPAPERS_IMPORT:-1}" != 0 ]; then
+    echo "run: first start: importing ../shared/data into $db"
+    "$bin" import --database "$db" ../shared/data/arxiv-cs ../shared/data/hf-daily || true
+fi
+exec "$bin" serve --database "$db" "$@"
