@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "dailypapers",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dailypapers", targets: ["dailypapers"]),
     ],
@@ -44,5 +44,9 @@ let package = Package(
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore", "TestSupport"]),
         .testTarget(name: "PapersStoreTests", dependencies: ["PapersStore", "TestSupport"]),
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),
+        .testTarget(name: "PapersWebTests", dependencies: [
+            "PapersWeb", "PapersStore", "PapersIngest", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ]
 )

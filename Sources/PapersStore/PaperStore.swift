@@ -44,6 +44,33 @@ public struct CatalogStats: Sendable, Equatable {
     public var lastDay: Day?
 }
 
+/// Which featured entries to list.
+public struct FeaturedQuery: Sendable, Hashable {
+    /// Featured days to include; nil for every day.
+    public var days: ClosedRange<Day>?
+    /// Only entries submitted by this user name.
+    public var submitter: String?
+
+    public init(days: ClosedRange<Day>? = nil, submitter: String? = nil) {
+        self.days = days
+        self.submitter = submitter
+    }
+}
+
+/// A keyword search over titles, abstracts and authors.
+public struct KeywordQuery: Sendable, Hashable {
+    /// What the user typed; the store turns it into a safe query of its own dialect.
+    public var text: String
+    public var limit: Int
+    public var offset: Int
+
+    public init(text: String, limit: Int = 20, offset: Int = 0) {
+        self.text = text
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
 /// The storage interface. Everything dialect-specific lives behind it; the SQLite
 /// implementation is `SQLiteStore`.
 public protocol PaperStore: Sendable {
@@ -52,6 +79,18 @@ public protocol PaperStore: Sendable {
     func paper(_ id: ArxivID) async throws -> Paper?
     func featuredEntries(for id: ArxivID) async throws -> [FeaturedEntry]
     func stats() async throws -> CatalogStats
+
+    /// Featured entries as cards, one per entry, in no particular order.
+    func featuredCards(_ query: FeaturedQuery) async throws -> [PaperCard]
+    /// The newest day with featured papers.
+    func latestFeaturedDay() async throws -> Day?
+    /// The nearest day with featured papers before (or after) `day`.
+    func featuredDay(before day: Day) async throws -> Day?
+    func featuredDay(after day: Day) async throws -> Day?
+    /// One paper as a card with paper-level counts; `featured` is its latest entry.
+    func card(_ id: ArxivID) async throws -> PaperCard?
+    /// Ranked keyword matches with excerpts, and how many match in all.
+    func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int)
 }
 
 /// Errors from the store, with the context a user needs.

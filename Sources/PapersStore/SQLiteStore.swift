@@ -202,6 +202,130 @@ public final class SQLiteStore: PaperStore {
     }
 }
 
+// MARK: - Lists and search
+
+extension SQLiteStore {
+    public func featuredCards(_ query: FeaturedQuery) async throws -> [PaperCard] {
+        var conditions = [String]()
+        var arguments = StatementArguments()
+        if let days = query.days {
+            conditions.append("f.day BETWEEN ? AND ?")
+            _ = arguments.append(contentsOf: [days.lowerBound.description, days.upperBound.description])
+        }
+        if let submitter = query.submitter {
+            conditions.append("f.submitter_user = ?")
+            _ = arguments.append(contentsOf: [submitter])
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT \(Self.prefixed(Self.paperColumns, "p")), \(Self.prefixed(Self.featuredColumns, "f"))
+            FROM featured f JOIN papers p ON p.id = f.paper_id
+            \(whereClause)
+            """
+        let bound = arguments
+        return try await writer.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: bound).map { row in
+                let entry = Self.featuredEntry(from: row, offset: 16)
+                return PaperCard(paper: Self.paper(from: row), featured: entry,
+                                 upvotes: entry.importedUpvotes, comments: entry.importedComments)
+            }
+        }
+    }
+
+    public func latestFeaturedDay() async throws -> Day? {
+        try await writer.read { db in try String.fetchOne(db, sql: "SELECT max(day) FROM featured").flatMap { Day($0) } }
+    }
+
+    public func featuredDay(before day: Day) async throws -> Day? {
+        try await writer.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT max(day) FROM featured WHERE day < ?"),
+                                arguments: [day.description]).flatMap { Day($0) }
+        }
+    }
+
+    public func featuredDay(after day: Day) async throws -> Day? {
+        try await writer.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT min(day) FROM featured WHERE day > ?"),
+                                arguments: [day.description]).flatMap { Day($0) }
+        }
+    }
+
+    public func card(_ id: ArxivID) async throws -> PaperCard? {
+        try await writer.read { db in
+            guard let paper = try Self.fetchPaper(id, in: db) else { return nil }
+            let latest = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT \(Self.featuredColumns) FROM featured WHERE paper_id = ? ORDER BY day DESC LIMIT 1
+                """), arguments: [id.rawValue]).map { Self.featuredEntry(from: $0) }
+            let counts = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT coalesce(max(imported_upvotes), 0), coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = ?
+                """), arguments: [id.rawValue])!
+            return PaperCard(paper: paper, featured: latest, upvotes: counts[0], comments: counts[1])
+        }
+    }
+
+    public func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) {
+        guard let match = FTSQuery.make(from: query.text) else { return ([], 0) }
+        return try await writer.read { db in
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"),
+                                         arguments: [match]) ?? 0
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(Self.prefixed(Self.paperColumns, "p")),
+                       snippet(papers_fts, 1, char(2), char(3), '…', 40),
+                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id),
+                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id)
+                FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+                WHERE papers_fts MATCH ?
+                ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.id
+                LIMIT ? OFFSET ?
+                """), arguments: [match, query.limit, query.offset])
+            let cards = rows.map { row in
+                PaperCard(paper: Self.paper(from: row), upvotes: row[17], comments: row[18], excerpt: row[16])
+            }
+            return (cards, total)
+        }
+    }
+
+    static func prefixed(_ columns: String, _ table: String) -> String {
+        columns.split(separator: ",").map { "\(table).\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
+            .joined(separator: ", ")
+    }
+}
+
+/// Turns what a user typed into a valid FTS5 query: words are ANDed, "quoted phrases" stay
+/// phrases, hyphenated words become phrases, and FTS syntax (operators, column filters,
+/// stray quotes, parentheses, stars) is matched as plain text instead of failing.
+public enum FTSQuery {
+    public static func make(from text: String) -> String? {
+        var clauses = [String]()
+        var remaining = Substring(text)
+        while let open = remaining.firstIndex(of: "\"") {
+            clauses += words(remaining[..<open]).map(quote)
+            let rest = remaining[remaining.index(after: open)...]
+            guard let close = rest.firstIndex(of: "\"") else {
+                // An unmatched quote: the rest is plain words.
+                remaining = rest
+                break
+            }
+            let phrase = words(rest[..<close])
+            if !phrase.isEmpty { clauses.append(quote(phrase.joined(separator: " "))) }
+            remaining = rest[rest.index(after: close)...]
+        }
+        clauses += words(remaining).map(quote)
+        return clauses.isEmpty ? nil : clauses.joined(separator: " ")
+    }
+
+    /// Splits on anything that is not a letter or digit, keeping hyphen- or dot-joined
+    /// parts together as one phrase ("self-supervised" -> "self supervised").
+    static func words(_ text: Substring) -> [String] {
+        text.split(whereSeparator: { $0.isWhitespace }).compactMap { chunk -> String? in
+            let parts = chunk.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+            return parts.isEmpty ? nil : parts.joined(separator: " ")
+        }
+    }
+
+    static func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+}
+
 /// Minimal JSON for string arrays stored in a TEXT column: fast to write on bulk imports.
 enum JSONText {
     static func encode(_ strings: [String]) -> String {

@@ -27,13 +27,3 @@ struct Migrate: AsyncParsableCommand {
     }
 }
 
-struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the web site and JSON API.")
-
-    @OptionGroup var storeOptions: StoreOptions
-
-    func run() async throws {
-        let stats = try await storeOptions.openStore().stats()
-        print("database \(storeOptions.databasePath): \(stats.papers) papers")
-    }
-}

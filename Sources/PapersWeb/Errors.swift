@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// An error with the status and the message a user should see.
+public struct WebError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    static func badRequest(_ message: String) -> WebError { WebError(.badRequest, message) }
+    static func notFound(_ message: String) -> WebError { WebError(.notFound, message) }
+}
+
+/// Turns every error into a response: JSON `{"error": ...}` under `/api`, an HTML page
+/// elsewhere. Unexpected errors are logged and shown as a plain 500, never a stack trace.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let siteName: String
+    let now: @Sendable () -> Date
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, message) = describe(error, path: request.uri.path, logger: context.logger)
+            if request.uri.path.hasPrefix("/api/") {
+                return Responses.json(API.ErrorJSON(error: message), status: status)
+            }
+            return Responses.html(Pages(siteName: siteName, now: now()).error(status: Int(status.code), message: message), status: status)
+        }
+    }
+
+    func describe(_ error: any Error, path: String, logger: Logger) -> (HTTPResponse.Status, String) {
+        switch error {
+        case let error as WebError:
+            return (error.status, error.message)
+        case let error as HTTPError:
+            if error.status == .notFound { return (.notFound, "There is nothing at \(path).") }
+            return (error.status, error.body ?? error.status.reasonPhrase)
+        default:
+            logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            return (.internalServerError, "The server could not answer this request. It has been logged.")
+        }
+    }
+}
+
+/// Response builders.
+enum Responses {
+    static func html(_ page: HTML, status: HTTPResponse.Status = .ok) -> Response {
+        text(page.rendered, contentType: "text/html; charset=utf-8", status: status)
+    }
+
+    static func text(_ body: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func data(_ body: Data, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        do {
+            return data(try API.encoder.encode(value), contentType: "application/json; charset=utf-8", status: status)
+        } catch {
+            return text("{\"error\":\"could not encode the response\"}", contentType: "application/json", status: .internalServerError)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import PapersCore
+
+/// Every page, feed and endpoint of the site, as a value. Views build links only from
+/// these, and the router registers the same patterns, so a link cannot point nowhere.
+public enum SiteRoute: Sendable, Hashable {
+    case home
+    case day(Day, sort: FeedSort? = nil)
+    case week(ISOWeek, sort: FeedSort? = nil)
+    case month(YearMonth, sort: FeedSort? = nil)
+    case trending
+    case paper(ArxivID)
+    case paperMarkdown(ArxivID)
+    case search(query: String, page: Int = 1)
+    case feedDaily
+    case feedTrending
+    case feedSearch(query: String)
+    case apiDailyPapers
+    case apiSearch
+    case apiPaper(ArxivID)
+    case openAPI
+    case health
+    case metrics
+
+    /// The route patterns the router registers (Hummingbird syntax), with the route name
+    /// used in metrics.
+    public static let patterns: [(name: String, pattern: String)] = [
+        ("home", "/"),
+        ("day", "/papers/date/:day"),
+        ("week", "/papers/week/:week"),
+        ("month", "/papers/month/:month"),
+        ("trending", "/papers/trending"),
+        ("paper", "/papers/:id"),
+        ("paper", "/papers/:id/:number"),
+        ("search", "/search"),
+        ("feed.daily", "/feeds/daily.xml"),
+        ("feed.trending", "/feeds/trending.xml"),
+        ("feed.search", "/feeds/search.xml"),
+        ("api.daily_papers", "/api/daily_papers"),
+        ("api.search", "/api/papers/search"),
+        ("api.paper", "/api/papers/:id"),
+        ("api.paper", "/api/papers/:id/:number"),
+        ("api.openapi", "/api/openapi.json"),
+        ("health", "/healthz"),
+        ("metrics", "/metrics"),
+    ]
+
+    public var url: SiteURL {
+        switch self {
+        case .home: return SiteURL("/")
+        case let .day(day, sort): return SiteURL("/papers/date/\(day)", query: [("sort", sort?.rawValue)])
+        case let .week(week, sort): return SiteURL("/papers/week/\(week)", query: [("sort", sort?.rawValue)])
+        case let .month(month, sort): return SiteURL("/papers/month/\(month)", query: [("sort", sort?.rawValue)])
+        case .trending: return SiteURL("/papers/trending")
+        case let .paper(id): return SiteURL("/papers/\(id)")
+        case let .paperMarkdown(id): return SiteURL("/papers/\(id).md")
+        case let .search(query, page): return SiteURL("/search", query: [("q", query), ("page", page > 1 ? String(page) : nil)])
+        case .feedDaily: return SiteURL("/feeds/daily.xml")
+        case .feedTrending: return SiteURL("/feeds/trending.xml")
+        case let .feedSearch(query): return SiteURL("/feeds/search.xml", query: [("q", query)])
+        case .apiDailyPapers: return SiteURL("/api/daily_papers")
+        case .apiSearch: return SiteURL("/api/papers/search")
+        case let .apiPaper(id): return SiteURL("/api/papers/\(id)")
+        case .openAPI: return SiteURL("/api/openapi.json")
+        case .health: return SiteURL("/healthz")
+        case .metrics: return SiteURL("/metrics")
+        }
+    }
+}
+
+/// A path with its query string, percent-encoded.
+public struct SiteURL: Sendable, Hashable, CustomStringConvertible {
+    public let path: String
+
+    init(_ path: String, query: [(String, String?)] = []) {
+        let items = query.compactMap { key, value in value.map { "\(key)=\(SiteURL.encode($0))" } }
+        self.path = items.isEmpty ? path : path + "?" + items.joined(separator: "&")
+    }
+
+    public var description: String { path }
+
+    /// Absolute, for feeds and e-mail.
+    public func absolute(base: String) -> String { base + path }
+
+    static func encode(_ s: String) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "):
+                out += "+"
+            default:
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

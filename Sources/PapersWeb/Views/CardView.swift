@@ -1,0 +1,52 @@
+import Foundation
+import PapersCore
+
+/// The paper card of every list (DESIGN.md §1).
+enum CardView {
+    static let abstractLength = 280
+
+    static func render(_ card: PaperCard, now: Date) -> HTML {
+        let paper = card.paper
+        let authors = paper.authors.count == 1 ? "1 author" : "\(paper.authors.count) authors"
+        let date = (paper.publishedAt ?? card.featured?.featuredAt).map { DisplayDate.short($0, now: now) }
+        var extras = [HTML]()
+        if card.comments > 0 { extras.append("<span title=\"comments\">\(card.comments) comment\(card.comments == 1 ? "" : "s")</span>") }
+        if let stars = paper.githubStars, paper.githubRepo != nil { extras.append("<span title=\"GitHub stars\">★ \(stars)</span>") }
+        return """
+        <article class="card">
+          <h3><a href="\(SiteRoute.paper(paper.id).url)">\(paper.title)</a></h3>
+          <p>\(summary(card))</p>
+          <div class="meta"><span>• \(authors)</span>\(date.map { (d: String) -> HTML in "<span>· \(d)</span>" })\(extras)<span class="votes" title="upvotes">▲ \(card.upvotes)</span></div>
+        </article>
+        """
+    }
+
+    /// The search excerpt with matches in `<mark>`, or the start of the abstract.
+    static func summary(_ card: PaperCard) -> HTML {
+        if let excerpt = card.excerpt { return marked(excerpt) }
+        return HTML(raw: HTML.escape(truncated(card.paper.abstract, to: abstractLength)))
+    }
+
+    /// Escapes the text and turns only the store's match markers into `<mark>`.
+    static func marked(_ excerpt: String) -> HTML {
+        var out = ""
+        var open = false
+        for part in excerpt.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\u{2}" || $0 == "\u{3}" }).enumerated() {
+            if part.offset > 0 { out += open ? "</mark>" : "<mark>"; open.toggle() }
+            out += HTML.escape(String(part.element))
+        }
+        if open { out += "</mark>" }
+        return HTML(raw: out)
+    }
+
+    static func truncated(_ text: String, to length: Int) -> String {
+        guard text.count > length else { return text }
+        let cut = text.prefix(length)
+        let end = cut.lastIndex(of: " ") ?? cut.endIndex
+        return String(cut[..<end]) + " …"
+    }
+
+    static func list(_ cards: [PaperCard], now: Date) -> HTML {
+        HTML(raw: cards.map { render($0, now: now).rendered }.joined(separator: "\n"))
+    }
+}

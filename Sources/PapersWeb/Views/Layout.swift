@@ -1,0 +1,74 @@
+import PapersCore
+
+/// The one layout every page shares.
+enum Layout {
+    static func page(title: String, siteName: String, query: String = "", head: HTML = .empty, body: HTML) -> HTML {
+        let fullTitle = title.isEmpty ? siteName : "\(title) · \(siteName)"
+        return """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(fullTitle)</title>
+        <link rel="alternate" type="application/rss+xml" title="\(siteName): daily papers" href="\(SiteRoute.feedDaily.url)">
+        <link rel="alternate" type="application/rss+xml" title="\(siteName): trending papers" href="\(SiteRoute.feedTrending.url)">
+        \(head)
+        <style>\(stylesheet)</style>
+        </head>
+        <body>
+        <header class="site">
+          <a class="brand" href="\(SiteRoute.home.url)">\(siteName)</a>
+          <nav>
+            <a href="\(SiteRoute.home.url)">Daily</a>
+            <a href="\(SiteRoute.trending.url)">Trending</a>
+          </nav>
+          <form class="search" action="/search" method="get" role="search">
+            <input type="search" name="q" value="\(query)" placeholder="Search papers" aria-label="Search papers">
+          </form>
+        </header>
+        <main>
+        \(body)
+        </main>
+        <footer class="site">
+          <a href="\(SiteRoute.feedDaily.url)">RSS: daily</a> · <a href="\(SiteRoute.feedTrending.url)">RSS: trending</a> ·
+          <a href="\(SiteRoute.openAPI.url)">API</a>
+        </footer>
+        </body>
+        </html>
+        """
+    }
+
+    static let stylesheet = HTML(raw: """
+    :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--accent:#0969da;--bg:#fff;--card:#f6f8fa;--mark:#fff3b0}
+    *{box-sizing:border-box}
+    body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+    a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+    header.site{display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap;padding:.75rem 1.5rem;border-bottom:1px solid var(--line)}
+    .brand{font-weight:700;font-size:1.15rem;color:var(--fg)}
+    header nav{display:flex;gap:1rem}
+    form.search{margin-left:auto}
+    form.search input{font:inherit;padding:.35rem .6rem;border:1px solid var(--line);border-radius:6px;min-width:16rem}
+    main{max-width:52rem;margin:0 auto;padding:1rem 1.5rem 3rem}
+    footer.site{max-width:52rem;margin:0 auto;padding:1rem 1.5rem;color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
+    h1{font-size:1.8rem;margin:.5rem 0}
+    .pager{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.5rem 0 1rem;color:var(--muted)}
+    .pager .spacer{flex:1}
+    .sorts a,.sorts strong{margin-left:.6rem}
+    .card{padding:.9rem 0;border-bottom:1px solid var(--line);display:block}
+    .card h3{margin:0 0 .25rem;font-size:1.1rem;line-height:1.35}
+    .card h3 a{color:var(--fg)}
+    .card p{margin:.2rem 0;color:var(--muted);font-size:.95rem}
+    .meta{display:flex;gap:.6rem;color:var(--muted);font-size:.9rem;align-items:center;flex-wrap:wrap}
+    .meta .votes{margin-left:auto;font-weight:600;color:var(--fg)}
+    mark{background:var(--mark);color:inherit;padding:0 .1em}
+    .empty{padding:2rem;background:var(--card);border-radius:8px}
+    .empty code,pre{background:#eef1f4;padding:.1rem .3rem;border-radius:4px}
+    .paper .authors{color:var(--muted)}
+    .paper .abstract{font-size:1.02rem}
+    .paper .links a{margin-right:1rem}
+    .paper section{margin-top:2rem}
+    .placeholder{color:var(--muted);font-style:italic}
+    .tag{display:inline-block;border:1px solid var(--line);border-radius:999px;padding:0 .5rem;font-size:.8rem;color:var(--muted)}
+    """)
+}

@@ -1,0 +1,149 @@
+import Foundation
+import PapersCore
+
+/// Page bodies. Every function returns a whole page through `Layout.page`.
+struct Pages {
+    let siteName: String
+    let now: Date
+
+    enum Period {
+        case day(Day), week(ISOWeek), month(YearMonth)
+
+        func route(_ sort: FeedSort?) -> SiteRoute {
+            switch self {
+            case let .day(d): return .day(d, sort: sort)
+            case let .week(w): return .week(w, sort: sort)
+            case let .month(m): return .month(m, sort: sort)
+            }
+        }
+    }
+
+    func list(period: Period, heading: String, cards: [PaperCard], sort: FeedSort,
+              previous: SiteRoute?, next: SiteRoute?, extraNav: HTML = .empty) -> HTML {
+        let sorts = FeedSort.allCases.map { s -> HTML in
+            let label = s == .upvotes ? "Upvotes" : s == .trending ? "Trending" : "Newest"
+            return s == sort ? "<strong>\(label)</strong>" : "<a href=\"\(period.route(s == .upvotes ? nil : s).url)\">\(label)</a>"
+        }
+        let nav: HTML = """
+        <div class="pager">
+          \(previous.map { (r: SiteRoute) -> HTML in "<a rel=\"prev\" href=\"\(r.url)\">← Previous</a>" })
+          \(next.map { (r: SiteRoute) -> HTML in "<a rel=\"next\" href=\"\(r.url)\">Next →</a>" })
+          \(extraNav)
+          <span class="spacer"></span>
+          <span class="sorts">Sort:\(sorts)</span>
+        </div>
+        """
+        let content = cards.isEmpty
+            ? HTML("<p class=\"empty\">No papers were featured in this period.</p>")
+            : CardView.list(cards, now: now)
+        return Layout.page(title: heading, siteName: siteName, body: """
+            <h1>\(heading)</h1>
+            \(nav)
+            \(content)
+            """)
+    }
+
+    func trending(_ cards: [PaperCard], windowDays: Int) -> HTML {
+        let content = cards.isEmpty
+            ? HTML("<p class=\"empty\">Nothing has been featured in the last \(windowDays) days.</p>")
+            : CardView.list(cards, now: now)
+        return Layout.page(title: "Trending", siteName: siteName, body: """
+            <h1>Trending papers</h1>
+            <p class="pager">Papers featured in the last \(windowDays) days, ranked by upvotes that decay with age:
+            score = (upvotes + 1) / (days since featured + 1)^\(String(TrendingScore.gravity)). <a href="\(SiteRoute.feedTrending.url)">RSS</a></p>
+            \(content)
+            """)
+    }
+
+    /// The first-run page: no papers yet, and how to get some.
+    func emptyCatalog() -> HTML {
+        Layout.page(title: "", siteName: siteName, body: """
+            <h1>No papers yet</h1>
+            <div class="empty">
+            <p>This Daily Papers site has no papers in its database yet. Import some:</p>
+            <pre>dailypapers import path/to/hf-daily/          # Hugging Face daily-papers JSON files
+            dailypapers import arxiv-metadata.jsonl.gz       # the arXiv metadata snapshot</pre>
+            <p>Then reload this page. <code>dailypapers import --help</code> lists every format.</p>
+            </div>
+            """)
+    }
+
+    func paper(_ card: PaperCard, featured: [FeaturedEntry]) -> HTML {
+        let p = card.paper
+        var links: [HTML] = [
+            "<a href=\"\(p.absURL)\">arXiv abstract</a>",
+            "<a href=\"\(p.pdfURL)\">PDF</a>",
+        ]
+        if let repo = p.githubRepo {
+            links.append("<a href=\"\(repo)\">GitHub\(p.githubStars.map { " ★ \($0)" } ?? "")</a>")
+        }
+        if let page = p.projectPage { links.append("<a href=\"\(page)\">Project page</a>") }
+        links.append("<a href=\"\(SiteRoute.paperMarkdown(p.id).url)\">Markdown</a>")
+        let featuredList = featured.map { entry -> HTML in
+            let by = entry.submitter.map { (u: HubUser) -> HTML in " · submitted by \(u.fullname ?? u.user) (\(u.user))" }
+            return "<li><a href=\"\(SiteRoute.day(entry.day).url)\">\(DisplayDate.short(entry.day, now: now))</a>\(by)</li>"
+        }
+        let published = p.publishedAt.map { (d: Date) -> HTML in "<p>Published on arXiv \(DisplayDate.short(d, now: now))\(p.version > 0 ? " (v\(p.version))" : "")</p>" }
+        let categories = p.categories.map { (c: String) -> HTML in "<span class=\"tag\">\(c)</span> " }
+        return Layout.page(title: p.title, siteName: siteName, body: """
+            <article class="paper">
+            <h1>\(p.title)</h1>
+            <p class="authors">\(p.authors.joined(separator: ", "))</p>
+            \(published)
+            <p>\(categories)</p>
+            <p class="links">\(links.joined(separator: " "))</p>
+            <p class="votes" title="upvotes">▲ \(card.upvotes) upvote\(card.upvotes == 1 ? "" : "s")</p>
+            <section><h2>Abstract</h2><p class="abstract">\(p.abstract)</p></section>
+            \(p.aiSummary.map { (s: String) -> HTML in "<section><h2>Summary</h2><p>\(s)</p></section>" })
+            <section><h2>Featured</h2>\(featured.isEmpty ? HTML("<p class=\"placeholder\">Not featured on a daily page yet.</p>") : "<ul>\(featuredList)</ul>")</section>
+            <section id="similar"><h2>Similar papers</h2><p class="placeholder">Similar papers are not available yet: semantic search is not set up on this site.</p></section>
+            <section id="comments"><h2>Comments</h2><p class="placeholder">Comments are not open on this site yet.</p></section>
+            </article>
+            """)
+    }
+
+    func search(query: String, result: Catalog.SearchPage?) -> HTML {
+        guard let result else {
+            return Layout.page(title: "Search", siteName: siteName, body: """
+                <h1>Search</h1><p>Type words from a title, abstract or author name in the search box. Use "quotes" for a phrase.</p>
+                """)
+        }
+        let previous = result.page > 1 ? HTML("<a rel=\"prev\" href=\"\(SiteRoute.search(query: query, page: result.page - 1).url)\">← Previous</a>") : .empty
+        let next = result.page < result.pageCount ? HTML("<a rel=\"next\" href=\"\(SiteRoute.search(query: query, page: result.page + 1).url)\">Next →</a>") : .empty
+        let content = result.cards.isEmpty ? HTML("<p class=\"empty\">No paper matches “\(query)”.</p>") : CardView.list(result.cards, now: now)
+        return Layout.page(title: "Search: \(query)", siteName: siteName, query: query, body: """
+            <h1>Search</h1>
+            <div class="pager"><span>\(result.total) result\(result.total == 1 ? "" : "s") for “\(query)” · page \(result.page) of \(result.pageCount)</span>
+            <span class="spacer"></span><a href="\(SiteRoute.feedSearch(query: query).url)">RSS</a></div>
+            \(content)
+            <div class="pager">\(previous) \(next)</div>
+            """)
+    }
+
+    func error(status: Int, message: String) -> HTML {
+        Layout.page(title: "Error \(status)", siteName: siteName, body: """
+            <h1>\(status == 404 ? "Not found" : "Something is wrong")</h1>
+            <p class="empty">\(message)</p>
+            <p><a href="\(SiteRoute.home.url)">Back to today's papers</a></p>
+            """)
+    }
+}
+
+/// The Markdown version of a paper page (`/papers/{id}.md`, Hugging Face's `read_paper`).
+enum PaperMarkdown {
+    static func render(_ card: PaperCard, featured: [FeaturedEntry]) -> String {
+        let p = card.paper
+        var lines = ["# \(p.title)", ""]
+        lines.append("**Authors:** \(p.authors.joined(separator: ", "))")
+        if let published = p.publishedAt { lines.append("**Published:** \(Day(published))") }
+        lines.append("**arXiv:** [\(p.id)](\(p.absURL)) · [PDF](\(p.pdfURL))")
+        if !p.categories.isEmpty { lines.append("**Categories:** \(p.categories.joined(separator: ", "))") }
+        if let repo = p.githubRepo { lines.append("**Code:** \(repo)\(p.githubStars.map { " (\($0) stars)" } ?? "")") }
+        if let page = p.projectPage { lines.append("**Project page:** \(page)") }
+        lines.append("**Upvotes:** \(card.upvotes)")
+        if !featured.isEmpty { lines.append("**Featured:** \(featured.map { $0.day.description }.joined(separator: ", "))") }
+        lines += ["", "## Abstract", "", p.abstract]
+        if let summary = p.aiSummary { lines += ["", "## Summary", "", summary] }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

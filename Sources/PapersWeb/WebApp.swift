@@ -1,0 +1,292 @@
+import Foundation
+import Hummingbird
+import Logging
+import PapersCore
+import PapersStore
+
+/// What the web layer needs to know; read once by the command line and passed down.
+public struct WebConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var siteName: String
+    /// Absolute base URL for links in feeds (`http://host:port` when not set).
+    public var baseURL: String?
+    public var version: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, siteName: String = "Daily Papers",
+                baseURL: String? = nil, version: String = "0.1.0") {
+        self.host = host
+        self.port = port
+        self.siteName = siteName
+        self.baseURL = baseURL
+        self.version = version
+    }
+
+    var resolvedBaseURL: String { baseURL ?? "http://\(host):\(port)" }
+}
+
+public typealias AppRequestContext = BasicRequestContext
+
+/// Builds the site: pages, feeds and the JSON API over one `Catalog`.
+public struct WebApp: Sendable {
+    public let catalog: Catalog
+    public let configuration: WebConfiguration
+    public let metrics: RequestMetrics
+
+    public init(catalog: Catalog, configuration: WebConfiguration, metrics: RequestMetrics = RequestMetrics()) {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.metrics = metrics
+    }
+
+    public func application(logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(),
+                    configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                         serverName: configuration.siteName),
+                    logger: logger)
+    }
+
+    public func router() -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware(siteName: configuration.siteName, now: catalog.now))
+        let handlers = Handlers(app: self)
+        router.get("/") { request, _ in try await handlers.home(request) }
+        router.get("/papers/date/:day") { request, context in try await handlers.day(request, context.parameters.require("day")) }
+        router.get("/papers/week/:week") { request, context in try await handlers.week(request, context.parameters.require("week")) }
+        router.get("/papers/month/:month") { request, context in try await handlers.month(request, context.parameters.require("month")) }
+        router.get("/papers/trending") { _, _ in try await handlers.trending() }
+        router.get("/papers/:id") { _, context in try await handlers.paper(context.parameters.require("id")) }
+        router.get("/papers/:id/:number") { _, context in
+            try await handlers.paper("\(try context.parameters.require("id"))/\(try context.parameters.require("number"))")
+        }
+        router.get("/search") { request, _ in try await handlers.search(request) }
+        router.get("/feeds/daily.xml") { _, _ in try await handlers.dailyFeed() }
+        router.get("/feeds/trending.xml") { _, _ in try await handlers.trendingFeed() }
+        router.get("/feeds/search.xml") { request, _ in try await handlers.searchFeed(request) }
+        router.get("/api/daily_papers") { request, _ in try await handlers.apiDailyPapers(request) }
+        router.get("/api/papers/search") { request, _ in try await handlers.apiSearch(request) }
+        router.get("/api/papers/:id") { _, context in try await handlers.apiPaper(context.parameters.require("id")) }
+        router.get("/api/papers/:id/:number") { _, context in
+            try await handlers.apiPaper("\(try context.parameters.require("id"))/\(try context.parameters.require("number"))")
+        }
+        let openAPI = OpenAPIDocument.data(version: configuration.version)
+        router.get("/api/openapi.json") { _, _ in Responses.data(openAPI, contentType: "application/json") }
+        router.get("/healthz") { _, _ in try await handlers.health() }
+        router.get("/metrics") { _, _ in
+            Responses.text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        return router
+    }
+}
+
+/// The request handlers; each parses its input at the edge and calls the catalog.
+struct Handlers: Sendable {
+    let app: WebApp
+    var catalog: Catalog { app.catalog }
+    var pages: Pages { Pages(siteName: app.configuration.siteName, now: catalog.now()) }
+
+    // MARK: Pages
+
+    func home(_ request: Request) async throws -> Response {
+        guard let latest = try await catalog.latestDay() else { return Responses.html(pages.emptyCatalog()) }
+        return try await dayPage(latest, sort: try sortParameter(request))
+    }
+
+    func day(_ request: Request, _ text: String) async throws -> Response {
+        guard let day = Day(text) else { throw WebError.badRequest("\"\(text)\" is not a date: use YYYY-MM-DD, e.g. 2025-06-02.") }
+        return try await dayPage(day, sort: try sortParameter(request))
+    }
+
+    func dayPage(_ day: Day, sort: FeedSort) async throws -> Response {
+        let cards = try await catalog.featured(days: day...day, sort: sort)
+        let (previous, next) = try await catalog.neighbours(of: day)
+        let extra: HTML = "<a href=\"\(SiteRoute.week(day.isoWeek).url)\">Week</a> <a href=\"\(SiteRoute.month(day.yearMonth).url)\">Month</a>"
+        return Responses.html(pages.list(period: .day(day), heading: DisplayDate.short(day, now: catalog.now()), cards: cards, sort: sort,
+                                         previous: previous.map { .day($0, sort: sort.linkValue) },
+                                         next: next.map { .day($0, sort: sort.linkValue) }, extraNav: extra))
+    }
+
+    func week(_ request: Request, _ text: String) async throws -> Response {
+        guard let week = ISOWeek(text) else { throw WebError.badRequest("\"\(text)\" is not an ISO week: use YYYY-Www, e.g. 2025-W23.") }
+        let sort = try sortParameter(request)
+        let cards = Catalog.onePerPaper(try await catalog.featured(days: week.firstDay...week.lastDay, sort: sort))
+        let latest = try await catalog.latestDay()
+        let heading = "Week \(week.week), \(week.year) · \(DisplayDate.range(week.firstDay, week.lastDay, now: catalog.now()))"
+        return Responses.html(pages.list(period: .week(week), heading: heading, cards: sort.apply(cards, now: try await catalog.trendingNow()), sort: sort,
+                                         previous: .week(week.previous, sort: sort.linkValue),
+                                         next: latest.map { $0 > week.lastDay } == true ? .week(week.next, sort: sort.linkValue) : nil))
+    }
+
+    func month(_ request: Request, _ text: String) async throws -> Response {
+        guard let month = YearMonth(text) else { throw WebError.badRequest("\"\(text)\" is not a month: use YYYY-MM, e.g. 2025-06.") }
+        let sort = try sortParameter(request)
+        let cards = Catalog.onePerPaper(try await catalog.featured(days: month.firstDay...month.lastDay, sort: sort))
+        let latest = try await catalog.latestDay()
+        return Responses.html(pages.list(period: .month(month), heading: DisplayDate.monthName(month), cards: sort.apply(cards, now: try await catalog.trendingNow()), sort: sort,
+                                         previous: .month(month.previous, sort: sort.linkValue),
+                                         next: latest.map { $0 > month.lastDay } == true ? .month(month.next, sort: sort.linkValue) : nil))
+    }
+
+    func trending() async throws -> Response {
+        Responses.html(pages.trending(try await catalog.trending(), windowDays: Catalog.trendingWindowDays))
+    }
+
+    func paper(_ text: String) async throws -> Response {
+        let markdown = text.hasSuffix(".md")
+        let idText = markdown ? String(text.dropLast(3)) : text
+        guard let id = ArxivID(idText) else { throw WebError.notFound("\"\(idText)\" is not an arXiv id.") }
+        guard let (card, featured) = try await catalog.paper(id) else {
+            throw WebError.notFound("Paper \(id) is not in this catalog.")
+        }
+        if markdown {
+            return Responses.text(PaperMarkdown.render(card, featured: featured), contentType: "text/markdown; charset=utf-8")
+        }
+        return Responses.html(pages.paper(card, featured: featured))
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        let query = QueryParameters(request)["q"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !query.isEmpty else { return Responses.html(pages.search(query: "", result: nil)) }
+        let page = try intParameter(request, "page", default: 1, range: 1...10_000)
+        return Responses.html(pages.search(query: query, result: try await catalog.search(query, page: page)))
+    }
+
+    // MARK: Feeds
+
+    func dailyFeed() async throws -> Response {
+        let latest = try await catalog.latestDay()
+        var cards = [PaperCard]()
+        if let latest { cards = try await catalog.featured(days: latest...latest, sort: .upvotes) }
+        return rss(title: "\(app.configuration.siteName): daily papers", description: "Papers featured \(latest.map { "on \($0)" } ?? "daily")",
+                   link: .home, feed: .feedDaily, cards: cards)
+    }
+
+    func trendingFeed() async throws -> Response {
+        rss(title: "\(app.configuration.siteName): trending papers", description: "Trending papers, by time-decayed upvotes",
+            link: .trending, feed: .feedTrending, cards: Array(try await catalog.trending().prefix(50)))
+    }
+
+    func searchFeed(_ request: Request) async throws -> Response {
+        let query = try requiredQuery(request)
+        let result = try await catalog.search(query, page: 1, perPage: 50)
+        return rss(title: "\(app.configuration.siteName): search “\(query)”", description: "Papers matching \(query)",
+                   link: .search(query: query), feed: .feedSearch(query: query), cards: result.cards)
+    }
+
+    func rss(title: String, description: String, link: SiteRoute, feed: SiteRoute, cards: [PaperCard]) -> Response {
+        let base = app.configuration.resolvedBaseURL
+        return Responses.text(RSSFeed.render(title: title, description: description, link: link.url.absolute(base: base),
+                                             selfURL: feed.url.absolute(base: base), cards: cards, baseURL: base),
+                              contentType: "application/rss+xml; charset=utf-8")
+    }
+
+    // MARK: JSON API
+
+    func apiDailyPapers(_ request: Request) async throws -> Response {
+        let params = QueryParameters(request)
+        let date = params["date"], week = params["week"], month = params["month"]
+        guard [date, week, month].compactMap({ $0 }).count <= 1 else {
+            throw WebError.badRequest("give at most one of date, week and month")
+        }
+        var days: ClosedRange<Day>?
+        if let date {
+            guard let day = Day(date) else { throw WebError.badRequest("date \"\(date)\" is not a valid date (YYYY-MM-DD)") }
+            days = day...day
+        } else if let week {
+            guard let w = ISOWeek(week) else { throw WebError.badRequest("week \"\(week)\" is not a valid ISO week (YYYY-Www)") }
+            days = w.firstDay...w.lastDay
+        } else if let month {
+            guard let m = YearMonth(month) else { throw WebError.badRequest("month \"\(month)\" is not a valid month (YYYY-MM)") }
+            days = m.firstDay...m.lastDay
+        }
+        let sort: FeedSort
+        switch params["sort"] {
+        case nil: sort = days == nil ? .newest : .upvotes
+        case "publishedAt"?: sort = .newest
+        case "trending"?: sort = .trending
+        case "upvotes"?: sort = .upvotes
+        case let other?: throw WebError.badRequest("sort \"\(other)\" is not one of publishedAt, trending, upvotes")
+        }
+        let page = try intParameter(request, "p", default: 0, range: 0...1_000_000)
+        let limit = try intParameter(request, "limit", default: 50, range: 1...100)
+        let submitter = params["submitter"].flatMap { $0.isEmpty ? nil : $0 }
+        let cards = try await catalog.featured(days: days, submitter: submitter, sort: sort)
+        let start = min(cards.count, page * limit)
+        return Responses.json(cards[start..<min(cards.count, start + limit)].map(API.DailyItem.init))
+    }
+
+    func apiSearch(_ request: Request) async throws -> Response {
+        let query = try requiredQuery(request)
+        let limit = try intParameter(request, "limit", default: 50, range: 1...100)
+        let page = try intParameter(request, "p", default: 0, range: 0...10_000)
+        let result = try await catalog.search(query, page: page + 1, perPage: limit)
+        return Responses.json(result.cards.map(API.DailyItem.init))
+    }
+
+    func apiPaper(_ text: String) async throws -> Response {
+        guard let id = ArxivID(text) else { throw WebError.badRequest("\"\(text)\" is not an arXiv id") }
+        guard let (card, _) = try await catalog.paper(id) else { throw WebError.notFound("paper \(id) not found") }
+        return Responses.json(API.PaperJSON(card))
+    }
+
+    func health() async throws -> Response {
+        do {
+            let stats = try await catalog.store.stats()
+            return Responses.text("{\"status\":\"ok\",\"papers\":\(stats.papers)}", contentType: "application/json")
+        } catch {
+            return Responses.json(API.ErrorJSON(error: "database unavailable"), status: .serviceUnavailable)
+        }
+    }
+
+    // MARK: Parameters
+
+    func sortParameter(_ request: Request) throws -> FeedSort {
+        guard let text = QueryParameters(request)["sort"] else { return .upvotes }
+        guard let sort = FeedSort(rawValue: String(text)) else {
+            throw WebError.badRequest("Sort \"\(text)\" is not one of upvotes, trending, newest.")
+        }
+        return sort
+    }
+
+    func intParameter(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = QueryParameters(request)[name] else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw WebError.badRequest("\(name) \"\(text)\" must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
+
+    func requiredQuery(_ request: Request) throws -> String {
+        let q = QueryParameters(request)["q"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !q.isEmpty else { throw WebError.badRequest("q is required: the words to search for") }
+        return q
+    }
+}
+
+extension FeedSort {
+    /// The sort as it appears in links: the default is left out.
+    var linkValue: FeedSort? { self == .upvotes ? nil : self }
+}
+
+/// Query parameters as browsers send them: `+` is a space, `%XX` a byte
+/// (Hummingbird's own decoding keeps `+`).
+struct QueryParameters {
+    private var values: [String: String] = [:]
+
+    init(_ request: Request) {
+        guard let query = request.uri.query else { return }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = Self.decode(parts[0]), value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            if values[key] == nil { values[key] = value }
+        }
+    }
+
+    subscript(_ name: String) -> String? { values[name] }
+
+    static func decode(_ s: Substring) -> String {
+        let plusDecoded = s.replacingOccurrences(of: "+", with: " ")
+        return plusDecoded.removingPercentEncoding ?? plusDecoded
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PapersStore
+import PapersWeb
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the web site, feeds and JSON API.",
+        discussion: "Stops cleanly on SIGTERM or SIGINT: in-flight requests finish first.")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("Address to listen on (env HOST; default 127.0.0.1; 0.0.0.0 for every interface).", valueName: "address"))
+    var host: String?
+
+    @Option(help: ArgumentHelp("Port to listen on (env PORT; default 8080).", valueName: "port"))
+    var port: Int?
+
+    @Option(help: ArgumentHelp("Public base URL for absolute links in feeds (env BASE_URL; default http://HOST:PORT).", valueName: "url"))
+    var baseURL: String?
+
+    @Option(help: ArgumentHelp("Site name shown in pages and feeds (env SITE_NAME; default Daily Papers).", valueName: "name"))
+    var siteName: String?
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error (env LOG_LEVEL; default info).", valueName: "level"))
+    var logLevel: String?
+
+    func run() async throws {
+        let level = logLevel ?? Environment.value("LOG_LEVEL") ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("--log-level \"\(level)\" is not one of trace, debug, info, notice, warning, error")
+        }
+        var logger = Logger(label: "dailypapers")
+        logger.logLevel = parsedLevel
+        let portText = port.map(String.init) ?? Environment.value("PORT") ?? "8080"
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ValidationError("port \"\(portText)\" is not a TCP port (0-65535)")
+        }
+        let configuration = WebConfiguration(
+            host: host ?? Environment.value("HOST") ?? "127.0.0.1", port: port,
+            siteName: siteName ?? Environment.value("SITE_NAME") ?? "Daily Papers",
+            baseURL: baseURL ?? Environment.value("BASE_URL"))
+        let store = try storeOptions.openStore()
+        let stats = try await store.stats()
+        logger.info("catalog opened", metadata: ["database": "\(storeOptions.databasePath)", "papers": "\(stats.papers)",
+                                                 "featured_days": "\(stats.featuredDays)"])
+        let app = WebApp(catalog: Catalog(store: store), configuration: configuration)
+        try await app.application(logger: logger).runService()
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import PapersCore
+import PapersStore
+@testable import PapersWeb
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+@Suite struct APITests {
+    func items(_ app: WebApp, _ uri: String) async throws -> [[String: Any]] {
+        let page = try await get(app, uri)
+        #expect(page.status == 200, "\(uri): \(page.body)")
+        return try #require(try json(page) as? [[String: Any]])
+    }
+
+    func ids(_ items: [[String: Any]]) -> [String] {
+        items.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
+    }
+
+    @Test func dailyPapersByDateHasTheHuggingFaceShape() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let list = try await items(app, "/api/daily_papers?date=2025-06-03")
+        #expect(ids(list) == ["2506.00001", "2506.00002", "2506.00003"], "a day's papers, most upvoted first")
+        let item = list[0]
+        let paper = try #require(item["paper"] as? [String: Any])
+        #expect(paper["title"] as? String == "Sparse Mixtures of Experts at Scale")
+        #expect(paper["upvotes"] as? Int == 40)
+        #expect((paper["authors"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Ada Lovelace", "Alan Turing"])
+        #expect(paper["publishedAt"] as? String == "2025-06-01T00:00:00.000Z")
+        #expect(paper["submittedOnDailyAt"] as? String == "2025-06-03T08:00:00.000Z")
+        #expect(paper["discussionId"] as? String == "2506.00001")
+        #expect(item["publishedAt"] as? String == "2025-06-03T08:00:00.000Z", "the item's publishedAt is when it was featured")
+        #expect(item["numComments"] as? Int == 1)
+        #expect((item["submittedBy"] as? [String: Any])?["user"] as? String == "akhaliq")
+        #expect(item["title"] as? String == paper["title"] as? String)
+    }
+
+    @Test func weekMonthSubmitterSortPageAndLimit() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        #expect(ids(try await items(app, "/api/daily_papers?week=2025-W23")) == ["2506.00004", "2506.00001", "2506.00002", "2506.00003"])
+        #expect(ids(try await items(app, "/api/daily_papers?month=2025-05")) == ["2505.00005"])
+        #expect(ids(try await items(app, "/api/daily_papers?submitter=someone")) == ["2506.00002", "2505.00005"])
+        #expect(ids(try await items(app, "/api/daily_papers?week=2025-W23&sort=publishedAt")) == ["2506.00003", "2506.00002", "2506.00001", "2506.00004"])
+        #expect(ids(try await items(app, "/api/daily_papers?week=2025-W23&limit=2")) == ["2506.00004", "2506.00001"])
+        #expect(ids(try await items(app, "/api/daily_papers?week=2025-W23&limit=2&p=1")) == ["2506.00002", "2506.00003"])
+        #expect(ids(try await items(app, "/api/daily_papers?week=2025-W23&limit=2&p=2")) == [], "a page past the end is []")
+        #expect(ids(try await items(app, "/api/daily_papers?limit=1")) == ["2506.00003"], "no period: newest first")
+    }
+
+    @Test(arguments: ["date=2025-13-01", "date=yesterday", "week=2025-W99", "month=2025-00", "limit=0", "limit=101",
+                      "limit=ten", "p=-1", "sort=best", "date=2025-06-03&week=2025-W23"])
+    func invalidParametersAre400JSON(query: String) async throws {
+        let page = try await get(Fixture.app(store: try await Fixture.store()), "/api/daily_papers?\(query)")
+        #expect(page.status == 400)
+        #expect(page.contentType?.hasPrefix("application/json") == true)
+        let error = try #require(try json(page) as? [String: String])
+        let name = String(query.split(separator: "=")[0])
+        #expect(error["error"]?.contains(name) == true, "the message names \(name): \(error)")
+    }
+
+    @Test func paperAndSearchEndpoints() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let paper = try #require(try json(try await get(app, "/api/papers/2506.00002")) as? [String: Any])
+        #expect(paper["id"] as? String == "2506.00002")
+        #expect(paper["summary"] as? String == "A diffusion model that designs proteins.")
+        #expect((paper["submittedOnDailyBy"] as? [String: Any])?["user"] as? String == "someone")
+        let versioned = try await get(app, "/api/papers/2506.00002v1")
+        #expect(versioned.status == 200)
+        let missing = try await get(app, "/api/papers/2512.99999")
+        #expect(missing.status == 404)
+        #expect(try json(missing) as? [String: String] == ["error": "paper 2512.99999 not found"])
+        #expect(try await get(app, "/api/papers/nonsense").status == 400)
+        let found = try await items(app, "/api/papers/search?q=protein+diffusion")
+        #expect(ids(found) == ["2506.00002"])
+        #expect((found.first?["highlightedSummary"] as? String)?.contains("<mark>diffusion</mark>") == true)
+        #expect(try await get(app, "/api/papers/search").status == 400)
+        #expect(try await items(app, "/api/papers/search?q=%22%28%29*%3A").isEmpty)
+    }
+
+    @Test func openAPIDocumentDescribesEveryRoute() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let doc = try #require(try json(try await get(app, "/api/openapi.json")) as? [String: Any])
+        #expect(doc["openapi"] as? String == "3.1.0")
+        let documented = Set((doc["paths"] as? [String: Any] ?? [:]).keys)
+        // Every public route is documented (pages excepted), and every documented path answers.
+        let apiPatterns = SiteRoute.patterns.map(\.pattern).filter { $0.hasPrefix("/api/") || $0.hasPrefix("/feeds/") || $0 == "/healthz" || $0 == "/metrics" }
+        for pattern in apiPatterns where !pattern.contains(":number") {
+            let openAPIPath = pattern.replacingOccurrences(of: ":id", with: "{id}")
+            #expect(documented.contains(openAPIPath), "\(pattern) is not in the OpenAPI document")
+        }
+        for path in documented {
+            let uri = path.replacingOccurrences(of: "{id}", with: "2506.00001") + (path.contains("search") ? "?q=sparse" : "")
+            #expect(try await get(app, uri).status == 200, "\(uri) is documented but does not answer")
+        }
+    }
+
+    @Test func feedsAreWellFormedRSS() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        for uri in ["/feeds/daily.xml", "/feeds/trending.xml", "/feeds/search.xml?q=diffusion"] {
+            let page = try await get(app, uri)
+            #expect(page.status == 200)
+            #expect(page.contentType == "application/rss+xml; charset=utf-8")
+            let parser = XMLParser(data: Data(page.body.utf8))
+            #expect(parser.parse(), "\(uri) is not well-formed XML")
+            #expect(page.body.contains("<link>http://papers.test/papers/"))
+        }
+        let daily = try await get(app, "/feeds/daily.xml")
+        #expect(daily.body.contains("<title>&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;Attention&quot;</title>"))
+        #expect(daily.body.contains("<pubDate>Tue, 03 Jun 2025 08:00:00 GMT</pubDate>"))
+    }
+
+    @Test func healthAndMetrics() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let pages = try await get(app, ["/healthz", "/papers/2506.00001", "/papers/2506.00002", "/nowhere", "/metrics"])
+        let health = try #require(try json(pages[0]) as? [String: Any])
+        #expect(health["status"] as? String == "ok")
+        #expect(health["papers"] as? Int == 5)
+        let metrics = pages[4].body
+        #expect(metrics.contains("# TYPE http_requests_total counter"))
+        #expect(metrics.contains("http_requests_total{route=\"/papers/{id}\",method=\"GET\",status=\"200\"} 2"))
+        #expect(metrics.contains("http_requests_total{route=\"NotFound\",method=\"GET\",status=\"404\"} 1"))
+        #expect(metrics.contains("http_request_duration_seconds_count{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"))
+    }
+}
+
+@Suite struct CoreDisplayTests {
+    @Test func cardDatesReadLikeTheReferenceSite() {
+        let now = Fixture.now
+        #expect(DisplayDate.short(Day("2023-08-31")!, now: now) == "Aug 31, 2023")
+        #expect(DisplayDate.short(Day("2025-02-21")!, now: now) == "Feb 21")
+    }
+
+    @Test func trendingScoreDecaysWithAge() {
+        let now = Fixture.now
+        let fresh = TrendingScore.score(upvotes: 10, featuredAt: now.addingTimeInterval(-3600), now: now)
+        let old = TrendingScore.score(upvotes: 10, featuredAt: now.addingTimeInterval(-48 * 3600), now: now)
+        #expect(fresh > old)
+        #expect(abs(fresh - 11 / pow(1 + 1.0 / 24, 1.5)) < 1e-12)
+        let popularOld = TrendingScore.score(upvotes: 500, featuredAt: now.addingTimeInterval(-48 * 3600), now: now)
+        #expect(popularOld > fresh)
+    }
+
+    @Test func htmlInterpolationEscapes() {
+        let title = "<img src=x onerror=alert(1)>"
+        let html: HTML = "<h1 title=\"\(title)\">\(title)</h1>"
+        #expect(html.rendered == "<h1 title=\"&lt;img src=x onerror=alert(1)&gt;\">&lt;img src=x onerror=alert(1)&gt;</h1>")
+        #expect(CardView.marked("a \u{2}<b>\u{3} c").rendered == "a <mark>&lt;b&gt;</mark> c")
+    }
+}

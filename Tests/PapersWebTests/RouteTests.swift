@@ -1,0 +1,197 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PapersCore
+import PapersStore
+@testable import PapersWeb
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+struct Page {
+    var status: Int
+    var body: String
+    var contentType: String?
+}
+
+/// Runs requests against the app in process and returns status and body.
+func get(_ app: WebApp, _ uris: [String]) async throws -> [Page] {
+    let application = Application(router: app.router())
+    return try await application.test(.router) { client in
+        var pages = [Page]()
+        for uri in uris {
+            let response = try await client.execute(uri: uri, method: .get)
+            pages.append(Page(status: Int(response.status.code), body: String(buffer: response.body),
+                              contentType: response.headers[.contentType]))
+        }
+        return pages
+    }
+}
+
+func get(_ app: WebApp, _ uri: String) async throws -> Page { try await get(app, [uri])[0] }
+
+func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: Data(page.body.utf8)) }
+
+@Suite struct PageTests {
+    @Test func homeShowsTheLatestDaySortedByUpvotesAsCards() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let page = try await get(app, "/")
+        #expect(page.status == 200)
+        #expect(page.contentType == "text/html; charset=utf-8")
+        #expect(page.body.contains("<h1>Jun 3</h1>"), "current-year days read \"Jun 3\"")
+        let first = try #require(page.body.range(of: "Sparse Mixtures of Experts at Scale"))
+        let second = try #require(page.body.range(of: "Diffusion Models for Protein Design"))
+        #expect(first.lowerBound < second.lowerBound)
+        #expect(page.body.contains("• 2 authors"))
+        #expect(page.body.contains("▲ 40"))
+        #expect(page.body.contains("href=\"/papers/date/2025-06-02\""), "previous day with papers")
+        #expect(page.body.contains("href=\"/papers/week/2025-W23\""))
+        #expect(!page.body.contains("Old Favourite"))
+    }
+
+    @Test func paperTextIsEscapedEverywhere() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let pages = try await get(app, ["/", "/papers/2506.00003", "/search?q=hostile", "/papers/trending"])
+        for page in pages {
+            #expect(page.status == 200)
+            #expect(!page.body.contains("<script>alert"), "a title with <script> renders as text")
+            #expect(!page.body.contains("<b>markup</b>"))
+        }
+        #expect(pages[0].body.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Attention&quot;"))
+    }
+
+    @Test func emptyCatalogExplainsHowToImport() async throws {
+        let page = try await get(Fixture.app(store: try SQLiteStore()), "/")
+        #expect(page.status == 200)
+        #expect(page.body.contains("No papers yet"))
+        #expect(page.body.contains("dailypapers import"))
+    }
+
+    @Test func dayWeekAndMonthPages() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let pages = try await get(app, ["/papers/date/2025-06-02", "/papers/week/2025-W23", "/papers/month/2025-05",
+                                        "/papers/date/2025-06-03?sort=newest", "/papers/date/2024-01-01"])
+        #expect(pages[0].body.contains("Old Favourite"))
+        #expect(pages[0].body.contains("href=\"/papers/date/2025-06-03\""), "next day")
+        #expect(pages[1].body.contains("Week 23, 2025"))
+        #expect(pages[1].body.contains("Old Favourite") && pages[1].body.contains("Sparse Mixtures"))
+        #expect(!pages[1].body.contains("Last Week"))
+        #expect(pages[1].body.contains("href=\"/papers/week/2025-W22\""))
+        #expect(pages[2].body.contains("<h1>May 2025</h1>") && pages[2].body.contains("Last Week&#39;s Paper"))
+        #expect(pages[2].body.contains("href=\"/papers/month/2025-06\""))
+        // Newest first: the 10:00 entry before the 08:00 one.
+        let newest = pages[3].body
+        #expect(newest.range(of: "Hostile")!.lowerBound < newest.range(of: "Sparse Mixtures")!.lowerBound)
+        #expect(pages[4].status == 200 && pages[4].body.contains("No papers were featured"))
+    }
+
+    @Test func badDatesWeeksSortsAndPagesAre400s() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let pages = try await get(app, ["/papers/date/2025-02-30", "/papers/week/2025-W60", "/papers/month/2025-13",
+                                        "/papers/date/2025-06-03?sort=loudest", "/search?q=x&page=0", "/search?q=x&page=abc"])
+        for page in pages {
+            #expect(page.status == 400)
+            #expect(page.contentType == "text/html; charset=utf-8")
+        }
+        #expect(pages[0].body.contains("&quot;2025-02-30&quot; is not a date"))
+    }
+
+    @Test func unknownPathsAndPapersAre404Pages() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let pages = try await get(app, ["/nowhere", "/papers/2512.99999", "/papers/not-an-id", "/papers/2512.99999.md"])
+        for page in pages { #expect(page.status == 404) }
+        #expect(pages[0].body.contains("Not found"))
+    }
+
+    @Test func paperPageHasEverything() async throws {
+        let store = try await Fixture.store()
+        var paper = Fixture.paper("2506.00001", "Sparse Mixtures of Experts at Scale")
+        paper.githubRepo = "https://github.com/example/moe"
+        paper.githubStars = 321
+        paper.projectPage = "https://example.org/moe"
+        _ = try await store.write(ImportBatch(papers: [paper]))
+        let page = try await get(Fixture.app(store: store), "/papers/2506.00001")
+        #expect(page.status == 200)
+        for text in ["Sparse Mixtures of Experts at Scale", "Ada Lovelace, Alan Turing", "We study things.",
+                     "https://arxiv.org/abs/2506.00001", "https://arxiv.org/pdf/2506.00001",
+                     "https://github.com/example/moe", "★ 321", "https://example.org/moe", "▲ 40 upvotes",
+                     "href=\"/papers/date/2025-06-03\"", "submitted by Akhaliq (akhaliq)", "Published on arXiv Jun 1",
+                     "Similar papers", "Comments", "/papers/2506.00001.md"] {
+            #expect(page.body.contains(text), "paper page lacks \(text)")
+        }
+    }
+
+    @Test func oldStyleIdsWork() async throws {
+        let store = try SQLiteStore()
+        _ = try await store.write(ImportBatch(papers: [Fixture.paper("hep-th/9901001", "Strings")]))
+        let pages = try await get(Fixture.app(store: store), ["/papers/hep-th/9901001", "/api/papers/hep-th/9901001", "/papers/hep-th/9901001.md"])
+        #expect(pages.map(\.status) == [200, 200, 200])
+        #expect(pages[2].body.hasPrefix("# Strings"))
+    }
+
+    @Test func markdownVersion() async throws {
+        let page = try await get(Fixture.app(store: try await Fixture.store()), "/papers/2506.00002.md")
+        #expect(page.status == 200)
+        #expect(page.contentType == "text/markdown; charset=utf-8")
+        #expect(page.body.hasPrefix("# Diffusion Models for Protein Design\n"))
+        #expect(page.body.contains("**Authors:** Ada Lovelace, Alan Turing"))
+        #expect(page.body.contains("## Abstract\n\nA diffusion model that designs proteins."))
+    }
+
+    @Test func searchPageMarksMatchesAndPaginates() async throws {
+        let store = try SQLiteStore()
+        let papers = (1...25).map { Fixture.paper(String(format: "2506.%05d", $0), "Graph paper \($0)", abstract: "Graph neural networks, part \($0).") }
+        _ = try await store.write(ImportBatch(papers: papers))
+        let app = Fixture.app(store: store)
+        let pages = try await get(app, ["/search?q=graph", "/search?q=graph&page=2", "/search?q=%22unbalanced", "/search?q=NOT+AND+OR*", "/search"])
+        #expect(pages[0].body.contains("25 results for “graph” · page 1 of 2"))
+        #expect(pages[0].body.contains("<mark>Graph</mark> neural networks"))
+        #expect(pages[0].body.contains("href=\"/search?q=graph&amp;page=2\""))
+        #expect(pages[1].body.contains("page 2 of 2"))
+        #expect(pages[2].status == 200 && pages[3].status == 200, "FTS syntax never errors")
+        #expect(pages[4].status == 200)
+    }
+
+    @Test func trendingRanksByDecayedVotesLikeTheAPI() async throws {
+        let app = Fixture.app(store: try await Fixture.store())
+        let page = try await get(app, "/papers/trending")
+        let api = try #require(try json(try await get(app, "/api/daily_papers?sort=trending&limit=100")) as? [[String: Any]])
+        let apiOrder = api.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
+        // The page lists the same papers in the same order (it covers the last 7 days).
+        let pageOrder = apiOrder.filter { page.body.contains("/papers/\($0)\"") }
+        let positions = pageOrder.map { page.body.range(of: "/papers/\($0)\"")!.lowerBound }
+        #expect(positions == positions.sorted())
+        #expect(pageOrder.count == 4, "the paper featured on May 27 is outside the 7-day window")
+        // 90 votes two days old beat 40 votes one day old under gravity 1.8.
+        let s90 = TrendingScore.score(upvotes: 90, featuredAt: Day("2025-06-02")!.start.addingTimeInterval(8 * 3600), now: Fixture.now)
+        let s40 = TrendingScore.score(upvotes: 40, featuredAt: Day("2025-06-03")!.start.addingTimeInterval(8 * 3600), now: Fixture.now)
+        #expect(Array(apiOrder.prefix(2)) == (s90 > s40 ? ["2506.00004", "2506.00001"] : ["2506.00001", "2506.00004"]))
+    }
+
+    @Test func aFailingDatabaseGivesAPlain500NeverATrace() async throws {
+        let app = Fixture.app(store: FailingStore())
+        let pages = try await get(app, ["/", "/api/daily_papers?date=2025-06-03", "/healthz"])
+        #expect(pages[0].status == 500)
+        #expect(pages[0].body.contains("could not answer this request"))
+        #expect(!pages[0].body.contains("disk I/O"))
+        #expect(pages[1].status == 500)
+        #expect(try json(pages[1]) as? [String: String] == ["error": "The server could not answer this request. It has been logged."])
+        #expect(pages[2].status == 503)
+    }
+}
+
+/// A store whose database is gone.
+struct FailingStore: PaperStore {
+    struct Failure: Error, CustomStringConvertible { var description = "disk I/O error at /var/lib/secret.sqlite" }
+    func write(_ batch: ImportBatch) async throws -> BatchOutcome { throw Failure() }
+    func paper(_ id: ArxivID) async throws -> Paper? { throw Failure() }
+    func featuredEntries(for id: ArxivID) async throws -> [FeaturedEntry] { throw Failure() }
+    func stats() async throws -> CatalogStats { throw Failure() }
+    func featuredCards(_ query: FeaturedQuery) async throws -> [PaperCard] { throw Failure() }
+    func latestFeaturedDay() async throws -> Day? { throw Failure() }
+    func featuredDay(before day: Day) async throws -> Day? { throw Failure() }
+    func featuredDay(after day: Day) async throws -> Day? { throw Failure() }
+    func card(_ id: ArxivID) async throws -> PaperCard? { throw Failure() }
+    func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) { throw Failure() }
+}
