@@ -50,10 +50,24 @@ public struct FeaturedQuery: Sendable, Hashable {
     public var days: ClosedRange<Day>?
     /// Only entries submitted by this user name.
     public var submitter: String?
+    /// When set, the store sorts (newest or most upvoted first) and returns one page.
+    public var page: Page?
 
-    public init(days: ClosedRange<Day>? = nil, submitter: String? = nil) {
+    public struct Page: Sendable, Hashable {
+        public var sort: FeedSort
+        public var limit: Int
+        public var offset: Int
+        public init(sort: FeedSort, limit: Int, offset: Int) {
+            self.sort = sort
+            self.limit = limit
+            self.offset = offset
+        }
+    }
+
+    public init(days: ClosedRange<Day>? = nil, submitter: String? = nil, page: Page? = nil) {
         self.days = days
         self.submitter = submitter
+        self.page = page
     }
 }
 
@@ -80,7 +94,8 @@ public protocol PaperStore: Sendable {
     func featuredEntries(for id: ArxivID) async throws -> [FeaturedEntry]
     func stats() async throws -> CatalogStats
 
-    /// Featured entries as cards, one per entry, in no particular order.
+    /// Featured entries as cards, one per entry: in no particular order, or one sorted page
+    /// when `query.page` is set (sort `trending` is not supported there).
     func featuredCards(_ query: FeaturedQuery) async throws -> [PaperCard]
     /// The newest day with featured papers.
     func latestFeaturedDay() async throws -> Day?

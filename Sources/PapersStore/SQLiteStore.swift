@@ -217,10 +217,20 @@ extension SQLiteStore {
             _ = arguments.append(contentsOf: [submitter])
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var pageClause = ""
+        if let page = query.page {
+            switch page.sort {
+            case .newest: pageClause = "ORDER BY f.featured_at DESC, p.id"
+            case .upvotes: pageClause = "ORDER BY f.imported_upvotes DESC, f.featured_at DESC, p.id"
+            case .trending: throw StoreError("a sorted page of featured papers cannot be ordered by trending in SQL")
+            }
+            pageClause += " LIMIT ? OFFSET ?"
+            _ = arguments.append(contentsOf: [page.limit, page.offset])
+        }
         let sql = """
             SELECT \(Self.prefixed(Self.paperColumns, "p")), \(Self.prefixed(Self.featuredColumns, "f"))
             FROM featured f JOIN papers p ON p.id = f.paper_id
-            \(whereClause)
+            \(whereClause) \(pageClause)
             """
         let bound = arguments
         return try await writer.read { db in

@@ -36,6 +36,21 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// One page of featured papers. Over every day, newest and most-upvoted pages are sorted
+    /// and cut by the database, and trending covers the trending window; within a period the
+    /// period's papers are sorted here.
+    public func featuredPage(days: ClosedRange<Day>?, submitter: String?, sort: FeedSort, limit: Int, offset: Int) async throws -> [PaperCard] {
+        guard days == nil else {
+            let cards = try await featured(days: days, submitter: submitter, sort: sort)
+            return Array(cards[min(cards.count, offset)..<min(cards.count, offset + limit)])
+        }
+        if sort == .trending {
+            let cards = try await trending().filter { submitter == nil || $0.featured?.submitter?.user == submitter }
+            return Array(cards[min(cards.count, offset)..<min(cards.count, offset + limit)])
+        }
+        return try await store.featuredCards(FeaturedQuery(submitter: submitter, page: .init(sort: sort, limit: limit, offset: offset)))
+    }
+
     /// The nearest days with papers before and after `day`.
     public func neighbours(of day: Day) async throws -> (previous: Day?, next: Day?) {
         try await cache.value(for: "neighbours|\(day)") {
@@ -91,27 +106,38 @@ public final class Catalog: Sendable {
     }
 }
 
-/// A tiny time-limited cache of query results.
-final class TTLCache: Sendable {
-    private let ttl: Double
-    private let entries = Mutex<[String: (expires: ContinuousClock.Instant, value: any Sendable)]>([:])
+/// A tiny time-limited cache with single flight: concurrent requests for a key that is
+/// being computed wait for that one computation instead of each starting their own (no
+/// thundering herd when an entry expires under load). Failures are not cached.
+public final class TTLCache: Sendable {
+    private let ttl: Duration
+    private let maximumEntries: Int
+    private let entries = Mutex<[String: (expires: ContinuousClock.Instant, task: Task<any Sendable, any Error>)]>([:])
 
-    init(ttl: Double) { self.ttl = ttl }
-
-    func value<T: Sendable>(for key: String, compute: () async throws -> T) async throws -> T {
-        let now = ContinuousClock.now
-        if ttl > 0, let hit = entries.withLock({ $0[key] }), hit.expires > now, let value = hit.value as? T {
-            return value
-        }
-        let value = try await compute()
-        if ttl > 0 {
-            entries.withLock { entries in
-                if entries.count > 10_000 { entries.removeAll() }
-                entries[key] = (now + .milliseconds(Int64(ttl * 1000)), value)
-            }
-        }
-        return value
+    public init(ttl seconds: Double, maximumEntries: Int = 10_000) {
+        ttl = .milliseconds(Int64(seconds * 1000))
+        self.maximumEntries = maximumEntries
     }
 
-    func removeAll() { entries.withLock { $0.removeAll() } }
+    public func value<T: Sendable>(for key: String, compute: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard ttl > .zero else { return try await compute() }
+        let now = ContinuousClock.now
+        let task = entries.withLock { entries in
+            if let entry = entries[key], entry.expires > now { return entry.task }
+            if entries.count >= maximumEntries { entries.removeAll() }
+            let task = Task<any Sendable, any Error> { try await compute() }
+            entries[key] = (now + ttl, task)
+            return task
+        }
+        do {
+            return try await task.value as! T
+        } catch {
+            entries.withLock { entries in
+                if let entry = entries[key], entry.task == task { entries[key] = nil }
+            }
+            throw error
+        }
+    }
+
+    public func removeAll() { entries.withLock { $0.removeAll() } }
 }

@@ -28,9 +28,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let (status, message) = describe(error, path: request.uri.path, logger: context.logger)
             if request.uri.path.hasPrefix("/api/") {
-                return Responses.json(API.ErrorJSON(error: message), status: status)
+                return Responses.json(API.ErrorJSON(error: message), status: status).response
             }
-            return Responses.html(Pages(siteName: siteName, now: now()).error(status: Int(status.code), message: message), status: status)
+            return Responses.html(Pages(siteName: siteName, now: now()).error(status: Int(status.code), message: message), status: status).response
         }
     }
 
@@ -48,21 +48,33 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// A finished response body: cheap to keep in a cache and to send again.
+struct Rendered: Sendable {
+    var status: HTTPResponse.Status
+    var contentType: String
+    var body: ByteBuffer
+
+    var response: Response {
+        Response(status: status, headers: [.contentType: contentType, .contentLength: String(body.readableBytes)],
+                 body: .init(byteBuffer: body))
+    }
+}
+
 /// Response builders.
 enum Responses {
-    static func html(_ page: HTML, status: HTTPResponse.Status = .ok) -> Response {
+    static func html(_ page: HTML, status: HTTPResponse.Status = .ok) -> Rendered {
         text(page.rendered, contentType: "text/html; charset=utf-8", status: status)
     }
 
-    static func text(_ body: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    static func text(_ body: String, contentType: String, status: HTTPResponse.Status = .ok) -> Rendered {
+        Rendered(status: status, contentType: contentType, body: ByteBuffer(string: body))
     }
 
-    static func data(_ body: Data, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    static func data(_ body: Data, contentType: String, status: HTTPResponse.Status = .ok) -> Rendered {
+        Rendered(status: status, contentType: contentType, body: ByteBuffer(bytes: body))
     }
 
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Rendered {
         do {
             return data(try API.encoder.encode(value), contentType: "application/json; charset=utf-8", status: status)
         } catch {

@@ -12,9 +12,12 @@ public struct WebConfiguration: Sendable {
     /// Absolute base URL for links in feeds (`http://host:port` when not set).
     public var baseURL: String?
     public var version: String
+    /// How long finished list and paper responses are reused (0 turns the cache off).
+    public var responseCacheSeconds: Double
 
     public init(host: String = "127.0.0.1", port: Int = 8080, siteName: String = "Daily Papers",
-                baseURL: String? = nil, version: String = "0.1.0") {
+                baseURL: String? = nil, version: String = "0.1.0", responseCacheSeconds: Double = 2) {
+        self.responseCacheSeconds = responseCacheSeconds
         self.host = host
         self.port = port
         self.siteName = siteName
@@ -32,11 +35,14 @@ public struct WebApp: Sendable {
     public let catalog: Catalog
     public let configuration: WebConfiguration
     public let metrics: RequestMetrics
+    /// Finished responses of GET routes, for `responseCacheSeconds`.
+    let responseCache: TTLCache
 
     public init(catalog: Catalog, configuration: WebConfiguration, metrics: RequestMetrics = RequestMetrics()) {
         self.catalog = catalog
         self.configuration = configuration
         self.metrics = metrics
+        responseCache = TTLCache(ttl: configuration.responseCacheSeconds)
     }
 
     public func application(logger: Logger) -> some ApplicationProtocol {
@@ -51,30 +57,53 @@ public struct WebApp: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(siteName: configuration.siteName, now: catalog.now))
         let handlers = Handlers(app: self)
-        router.get("/") { request, _ in try await handlers.home(request) }
-        router.get("/papers/date/:day") { request, context in try await handlers.day(request, context.parameters.require("day")) }
-        router.get("/papers/week/:week") { request, context in try await handlers.week(request, context.parameters.require("week")) }
-        router.get("/papers/month/:month") { request, context in try await handlers.month(request, context.parameters.require("month")) }
-        router.get("/papers/trending") { _, _ in try await handlers.trending() }
-        router.get("/papers/:id") { _, context in try await handlers.paper(context.parameters.require("id")) }
-        router.get("/papers/:id/:number") { _, context in
-            try await handlers.paper("\(try context.parameters.require("id"))/\(try context.parameters.require("number"))")
+        let cache = responseCache
+        /// Anonymous GETs of lists and papers are answered from a short-lived cache of finished
+        /// bodies keyed by the whole URI, so hot pages cost a lookup, not a render.
+        @Sendable func cached(_ request: Request, _ build: @escaping @Sendable () async throws -> Rendered) async throws -> Response {
+            try await cache.value(for: request.uri.description, compute: build).response
         }
-        router.get("/search") { request, _ in try await handlers.search(request) }
-        router.get("/feeds/daily.xml") { _, _ in try await handlers.dailyFeed() }
-        router.get("/feeds/trending.xml") { _, _ in try await handlers.trendingFeed() }
-        router.get("/feeds/search.xml") { request, _ in try await handlers.searchFeed(request) }
-        router.get("/api/daily_papers") { request, _ in try await handlers.apiDailyPapers(request) }
-        router.get("/api/papers/search") { request, _ in try await handlers.apiSearch(request) }
-        router.get("/api/papers/:id") { _, context in try await handlers.apiPaper(context.parameters.require("id")) }
-        router.get("/api/papers/:id/:number") { _, context in
-            try await handlers.apiPaper("\(try context.parameters.require("id"))/\(try context.parameters.require("number"))")
+        router.get("/") { request, _ in try await cached(request) { try await handlers.home(request) } }
+        router.get("/papers/date/:day") { request, context in
+            let day = try context.parameters.require("day")
+            return try await cached(request) { try await handlers.day(request, day) }
         }
-        let openAPI = OpenAPIDocument.data(version: configuration.version)
-        router.get("/api/openapi.json") { _, _ in Responses.data(openAPI, contentType: "application/json") }
-        router.get("/healthz") { _, _ in try await handlers.health() }
+        router.get("/papers/week/:week") { request, context in
+            let week = try context.parameters.require("week")
+            return try await cached(request) { try await handlers.week(request, week) }
+        }
+        router.get("/papers/month/:month") { request, context in
+            let month = try context.parameters.require("month")
+            return try await cached(request) { try await handlers.month(request, month) }
+        }
+        router.get("/papers/trending") { request, _ in try await cached(request) { try await handlers.trending() } }
+        router.get("/papers/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try await cached(request) { try await handlers.paper(id) }
+        }
+        router.get("/papers/:id/:number") { request, context in
+            let id = "\(try context.parameters.require("id"))/\(try context.parameters.require("number"))"
+            return try await cached(request) { try await handlers.paper(id) }
+        }
+        router.get("/search") { request, _ in try await cached(request) { try await handlers.search(request) } }
+        router.get("/feeds/daily.xml") { request, _ in try await cached(request) { try await handlers.dailyFeed() } }
+        router.get("/feeds/trending.xml") { request, _ in try await cached(request) { try await handlers.trendingFeed() } }
+        router.get("/feeds/search.xml") { request, _ in try await cached(request) { try await handlers.searchFeed(request) } }
+        router.get("/api/daily_papers") { request, _ in try await cached(request) { try await handlers.apiDailyPapers(request) } }
+        router.get("/api/papers/search") { request, _ in try await cached(request) { try await handlers.apiSearch(request) } }
+        router.get("/api/papers/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try await cached(request) { try await handlers.apiPaper(id) }
+        }
+        router.get("/api/papers/:id/:number") { request, context in
+            let id = "\(try context.parameters.require("id"))/\(try context.parameters.require("number"))"
+            return try await cached(request) { try await handlers.apiPaper(id) }
+        }
+        let openAPI = Responses.data(OpenAPIDocument.data(version: configuration.version), contentType: "application/json")
+        router.get("/api/openapi.json") { _, _ in openAPI.response }
+        router.get("/healthz") { _, _ in try await handlers.health().response }
         router.get("/metrics") { _, _ in
-            Responses.text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            Responses.text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8").response
         }
         return router
     }
@@ -88,17 +117,17 @@ struct Handlers: Sendable {
 
     // MARK: Pages
 
-    func home(_ request: Request) async throws -> Response {
+    func home(_ request: Request) async throws -> Rendered {
         guard let latest = try await catalog.latestDay() else { return Responses.html(pages.emptyCatalog()) }
         return try await dayPage(latest, sort: try sortParameter(request))
     }
 
-    func day(_ request: Request, _ text: String) async throws -> Response {
+    func day(_ request: Request, _ text: String) async throws -> Rendered {
         guard let day = Day(text) else { throw WebError.badRequest("\"\(text)\" is not a date: use YYYY-MM-DD, e.g. 2025-06-02.") }
         return try await dayPage(day, sort: try sortParameter(request))
     }
 
-    func dayPage(_ day: Day, sort: FeedSort) async throws -> Response {
+    func dayPage(_ day: Day, sort: FeedSort) async throws -> Rendered {
         let cards = try await catalog.featured(days: day...day, sort: sort)
         let (previous, next) = try await catalog.neighbours(of: day)
         let extra: HTML = "<a href=\"\(SiteRoute.week(day.isoWeek).url)\">Week</a> <a href=\"\(SiteRoute.month(day.yearMonth).url)\">Month</a>"
@@ -107,7 +136,7 @@ struct Handlers: Sendable {
                                          next: next.map { .day($0, sort: sort.linkValue) }, extraNav: extra))
     }
 
-    func week(_ request: Request, _ text: String) async throws -> Response {
+    func week(_ request: Request, _ text: String) async throws -> Rendered {
         guard let week = ISOWeek(text) else { throw WebError.badRequest("\"\(text)\" is not an ISO week: use YYYY-Www, e.g. 2025-W23.") }
         let sort = try sortParameter(request)
         let cards = Catalog.onePerPaper(try await catalog.featured(days: week.firstDay...week.lastDay, sort: sort))
@@ -118,7 +147,7 @@ struct Handlers: Sendable {
                                          next: latest.map { $0 > week.lastDay } == true ? .week(week.next, sort: sort.linkValue) : nil))
     }
 
-    func month(_ request: Request, _ text: String) async throws -> Response {
+    func month(_ request: Request, _ text: String) async throws -> Rendered {
         guard let month = YearMonth(text) else { throw WebError.badRequest("\"\(text)\" is not a month: use YYYY-MM, e.g. 2025-06.") }
         let sort = try sortParameter(request)
         let cards = Catalog.onePerPaper(try await catalog.featured(days: month.firstDay...month.lastDay, sort: sort))
@@ -128,11 +157,11 @@ struct Handlers: Sendable {
                                          next: latest.map { $0 > month.lastDay } == true ? .month(month.next, sort: sort.linkValue) : nil))
     }
 
-    func trending() async throws -> Response {
+    func trending() async throws -> Rendered {
         Responses.html(pages.trending(try await catalog.trending(), windowDays: Catalog.trendingWindowDays))
     }
 
-    func paper(_ text: String) async throws -> Response {
+    func paper(_ text: String) async throws -> Rendered {
         let markdown = text.hasSuffix(".md")
         let idText = markdown ? String(text.dropLast(3)) : text
         guard let id = ArxivID(idText) else { throw WebError.notFound("\"\(idText)\" is not an arXiv id.") }
@@ -145,7 +174,7 @@ struct Handlers: Sendable {
         return Responses.html(pages.paper(card, featured: featured))
     }
 
-    func search(_ request: Request) async throws -> Response {
+    func search(_ request: Request) async throws -> Rendered {
         let query = QueryParameters(request)["q"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !query.isEmpty else { return Responses.html(pages.search(query: "", result: nil)) }
         let page = try intParameter(request, "page", default: 1, range: 1...10_000)
@@ -154,7 +183,7 @@ struct Handlers: Sendable {
 
     // MARK: Feeds
 
-    func dailyFeed() async throws -> Response {
+    func dailyFeed() async throws -> Rendered {
         let latest = try await catalog.latestDay()
         var cards = [PaperCard]()
         if let latest { cards = try await catalog.featured(days: latest...latest, sort: .upvotes) }
@@ -162,19 +191,19 @@ struct Handlers: Sendable {
                    link: .home, feed: .feedDaily, cards: cards)
     }
 
-    func trendingFeed() async throws -> Response {
+    func trendingFeed() async throws -> Rendered {
         rss(title: "\(app.configuration.siteName): trending papers", description: "Trending papers, by time-decayed upvotes",
             link: .trending, feed: .feedTrending, cards: Array(try await catalog.trending().prefix(50)))
     }
 
-    func searchFeed(_ request: Request) async throws -> Response {
+    func searchFeed(_ request: Request) async throws -> Rendered {
         let query = try requiredQuery(request)
         let result = try await catalog.search(query, page: 1, perPage: 50)
         return rss(title: "\(app.configuration.siteName): search “\(query)”", description: "Papers matching \(query)",
                    link: .search(query: query), feed: .feedSearch(query: query), cards: result.cards)
     }
 
-    func rss(title: String, description: String, link: SiteRoute, feed: SiteRoute, cards: [PaperCard]) -> Response {
+    func rss(title: String, description: String, link: SiteRoute, feed: SiteRoute, cards: [PaperCard]) -> Rendered {
         let base = app.configuration.resolvedBaseURL
         return Responses.text(RSSFeed.render(title: title, description: description, link: link.url.absolute(base: base),
                                              selfURL: feed.url.absolute(base: base), cards: cards, baseURL: base),
@@ -183,7 +212,7 @@ struct Handlers: Sendable {
 
     // MARK: JSON API
 
-    func apiDailyPapers(_ request: Request) async throws -> Response {
+    func apiDailyPapers(_ request: Request) async throws -> Rendered {
         let params = QueryParameters(request)
         let date = params["date"], week = params["week"], month = params["month"]
         guard [date, week, month].compactMap({ $0 }).count <= 1 else {
@@ -211,12 +240,11 @@ struct Handlers: Sendable {
         let page = try intParameter(request, "p", default: 0, range: 0...1_000_000)
         let limit = try intParameter(request, "limit", default: 50, range: 1...100)
         let submitter = params["submitter"].flatMap { $0.isEmpty ? nil : $0 }
-        let cards = try await catalog.featured(days: days, submitter: submitter, sort: sort)
-        let start = min(cards.count, page * limit)
-        return Responses.json(cards[start..<min(cards.count, start + limit)].map(API.DailyItem.init))
+        let cards = try await catalog.featuredPage(days: days, submitter: submitter, sort: sort, limit: limit, offset: page * limit)
+        return Responses.json(cards.map(API.DailyItem.init))
     }
 
-    func apiSearch(_ request: Request) async throws -> Response {
+    func apiSearch(_ request: Request) async throws -> Rendered {
         let query = try requiredQuery(request)
         let limit = try intParameter(request, "limit", default: 50, range: 1...100)
         let page = try intParameter(request, "p", default: 0, range: 0...10_000)
@@ -224,13 +252,13 @@ struct Handlers: Sendable {
         return Responses.json(result.cards.map(API.DailyItem.init))
     }
 
-    func apiPaper(_ text: String) async throws -> Response {
+    func apiPaper(_ text: String) async throws -> Rendered {
         guard let id = ArxivID(text) else { throw WebError.badRequest("\"\(text)\" is not an arXiv id") }
         guard let (card, _) = try await catalog.paper(id) else { throw WebError.notFound("paper \(id) not found") }
         return Responses.json(API.PaperJSON(card))
     }
 
-    func health() async throws -> Response {
+    func health() async throws -> Rendered {
         do {
             let stats = try await catalog.store.stats()
             return Responses.text("{\"status\":\"ok\",\"papers\":\(stats.papers)}", contentType: "application/json")

@@ -10,8 +10,8 @@ enum CardView {
         let authors = paper.authors.count == 1 ? "1 author" : "\(paper.authors.count) authors"
         let date = (paper.publishedAt ?? card.featured?.featuredAt).map { DisplayDate.short($0, now: now) }
         var extras = [HTML]()
-        if card.comments > 0 { extras.append("<span title=\"comments\">\(card.comments) comment\(card.comments == 1 ? "" : "s")</span>") }
-        if let stars = paper.githubStars, paper.githubRepo != nil { extras.append("<span title=\"GitHub stars\">★ \(stars)</span>") }
+        if card.comments > 0 { extras.append("<span title=\"comments\">· \(card.comments) comment\(card.comments == 1 ? "" : "s")</span>") }
+        if let stars = paper.githubStars, paper.githubRepo != nil { extras.append("<span title=\"GitHub stars\">· ★ \(stars)</span>") }
         return """
         <article class="card">
           <h3><a href="\(SiteRoute.paper(paper.id).url)">\(paper.title)</a></h3>

@@ -1,0 +1,84 @@
+"""End-to-end fixtures: a real `dailypapers serve` on loopback over a database filled
+from ../shared/data by the real `dailypapers import`."""
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = pathlib.Path(os.environ.get("DAILYPAPERS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+BINARY = pathlib.Path(os.environ.get("DAILYPAPERS_BINARY", ROOT / ".build" / "debug" / "dailypapers"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+# huggingface_hub reads its endpoint when imported: set it before any test module imports it.
+os.environ["HF_ENDPOINT"] = BASE
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.pop("HF_HUB_OFFLINE", None)
+
+needs_data = pytest.mark.skipif(not (SHARED / "SOURCES.md").exists(),
+                                reason=f"skipped: the shared test data is not at {SHARED}")
+
+
+def run(*args, **kwargs):
+    return subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=600, **kwargs)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Polls the health endpoint until it answers (a readiness check, not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not become ready")
+
+
+@pytest.fixture(scope="session")
+def database():
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first (scripts/test.sh does)")
+    folder = tempfile.mkdtemp(prefix="dailypapers-e2e-")
+    path = os.path.join(folder, "papers.sqlite")
+    if (SHARED / "SOURCES.md").exists():
+        result = run("import", "--database", path, str(SHARED / "hf-daily"))
+        assert result.returncode == 1, result.stderr  # the 22 damaged files are rejected
+    else:
+        run("migrate", "--database", path).check_returncode()
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(database):
+    process = subprocess.Popen(
+        [str(BINARY), "serve", "--database", database, "--port", str(PORT), "--base-url", BASE],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_ready(BASE, process)
+        yield BASE
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError("the server did not stop within 30 s of SIGTERM")
+        assert code == 0, f"the server exited with {code} after SIGTERM"
