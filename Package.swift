@@ -6,12 +6,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dailypapers", targets: ["dailypapers"]),
+        .executable(name: "minilm-bench", targets: ["minilm-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Values and rules; no I/O.
@@ -29,21 +31,37 @@ let package = Package(
             "PapersCore", "PapersStore", "CZlib",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // OpenBLAS from Debian's libopenblas-dev (cblas.h via pkg-config or the default path).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // all-MiniLM-L6-v2 in Swift: safetensors, WordPiece, the BERT encoder on cblas_sgemm.
+        .target(name: "MiniLM", dependencies: ["COpenBLAS"]),
+        // Keyword, vector and hybrid ranking, similar papers, evaluation; knows nothing of HTTP.
+        .target(name: "PapersSearch", dependencies: [
+            "PapersCore", "PapersStore", "MiniLM", "COpenBLAS",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The web layer: pages, JSON API, feeds.
         .target(name: "PapersWeb", dependencies: [
-            "PapersCore", "PapersStore",
+            "PapersCore", "PapersStore", "PapersSearch",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dailypapers", dependencies: [
-            "PapersCore", "PapersStore", "PapersIngest", "PapersWeb",
+            "PapersCore", "PapersStore", "PapersIngest", "PapersSearch", "PapersWeb", "MiniLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Embedding throughput and query latency, driven by bench/embed_bench.py.
+        .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"]),
         .target(name: "TestSupport", dependencies: ["PapersCore"], path: "Tests/TestSupport"),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore", "TestSupport"]),
         .testTarget(name: "PapersStoreTests", dependencies: ["PapersStore", "TestSupport"]),
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),
+        .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
+        .testTarget(name: "PapersSearchTests", dependencies: ["PapersSearch", "PapersStore", "MiniLM", "TestSupport"]),
         .testTarget(name: "PapersWebTests", dependencies: [
             "PapersWeb", "PapersStore", "PapersIngest", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

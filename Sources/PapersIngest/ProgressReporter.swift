@@ -52,7 +52,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
     public var elapsedSeconds: Double { Self.seconds(ContinuousClock.now - started) }
 
-    static func seconds(_ d: Duration) -> Double {
+    public static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -71,18 +71,69 @@ public struct FeaturedQuery: Sendable, Hashable {
     }
 }
 
+/// Narrows a search: arXiv publication dates (inclusive) and a category.
+public struct SearchFilter: Sendable, Hashable {
+    public var from: Day?
+    public var to: Day?
+    public var category: String?
+
+    public init(from: Day? = nil, to: Day? = nil, category: String? = nil) {
+        self.from = from
+        self.to = to
+        self.category = category
+    }
+
+    public var isEmpty: Bool { from == nil && to == nil && category == nil }
+
+    /// Whether a paper passes (for results that did not come from the store's own query).
+    public func admits(published: Date?, categories: [String]) -> Bool {
+        if from != nil || to != nil {
+            guard let published else { return false }
+            let day = Day(published)
+            if let from, day < from { return false }
+            if let to, day > to { return false }
+        }
+        if let category, !categories.contains(category) { return false }
+        return true
+    }
+}
+
 /// A keyword search over titles, abstracts and authors.
 public struct KeywordQuery: Sendable, Hashable {
     /// What the user typed; the store turns it into a safe query of its own dialect.
     public var text: String
     public var limit: Int
     public var offset: Int
+    public var filter: SearchFilter
 
-    public init(text: String, limit: Int = 20, offset: Int = 0) {
+    public init(text: String, limit: Int = 20, offset: Int = 0, filter: SearchFilter = SearchFilter()) {
         self.text = text
         self.limit = limit
         self.offset = offset
+        self.filter = filter
     }
+}
+
+/// A stored vector with what the in-memory index needs to filter on.
+public struct StoredEmbedding: Sendable {
+    public var paperID: ArxivID
+    public var vector: [Float]
+    public var publishedAt: Date?
+    public var categories: [String]
+
+    public init(paperID: ArxivID, vector: [Float], publishedAt: Date?, categories: [String]) {
+        self.paperID = paperID
+        self.vector = vector
+        self.publishedAt = publishedAt
+        self.categories = categories
+    }
+}
+
+/// A paper whose vector is missing or stale, with the text to embed.
+public struct EmbeddingWork: Sendable {
+    public var paperID: ArxivID
+    public var text: String
+    public var textHash: Int64
 }
 
 /// The storage interface. Everything dialect-specific lives behind it; the SQLite
@@ -106,6 +157,31 @@ public protocol PaperStore: Sendable {
     func card(_ id: ArxivID) async throws -> PaperCard?
     /// Ranked keyword matches with excerpts, and how many match in all.
     func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int)
+    /// Cards for these papers, in the order given (unknown ids are left out).
+    func cards(_ ids: [ArxivID]) async throws -> [PaperCard]
+
+    /// Up to `limit` papers without a current vector for `model`, oldest first.
+    func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork]
+    /// How many papers lack a current vector for `model`.
+    func embeddingBacklog(model: String) async throws -> Int
+    /// Stores vectors (replacing older ones) in one transaction.
+    func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws
+    /// Every current vector for `model`.
+    func embeddings(model: String) async throws -> [StoredEmbedding]
+}
+
+/// The text a paper is embedded from, and its hash (FNV-1a, stable across runs).
+public enum EmbeddingText {
+    public static func of(title: String, abstract: String) -> String { title + ". " + abstract }
+
+    public static func hash(_ text: String) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: h)
+    }
 }
 
 /// Errors from the store, with the context a user needs.

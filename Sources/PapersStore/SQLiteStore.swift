@@ -67,12 +67,23 @@ public final class SQLiteStore: PaperStore {
     static func write(_ batch: ImportBatch, in db: Database) throws -> BatchOutcome {
         var outcome = BatchOutcome()
         let now = Date().timeIntervalSince1970
+        /// Rows whose text is new or changed, indexed for full-text search in one statement at the end.
+        var toIndex = [Int64]()
         for incoming in batch.papers {
             if let existing = try fetchPaper(incoming.id, in: db) {
                 let merged = existing.merged(with: incoming)
                 if merged == existing {
                     outcome.papersUnchanged += 1
                 } else {
+                    let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM papers WHERE id = ?"),
+                                                   arguments: [merged.id.rawValue])!
+                    if merged.title != existing.title || merged.abstract != existing.abstract || merged.authors != existing.authors {
+                        try db.cachedStatement(sql: """
+                            INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+                            SELECT 'delete', rowid, title, abstract, authors FROM papers WHERE rowid = ?
+                            """).execute(arguments: [rowid])
+                        toIndex.append(rowid)
+                    }
                     try db.cachedStatement(sql: """
                         UPDATE papers SET version = ?, title = ?, abstract = ?, authors = ?, categories = ?,
                           published_at = ?, updated_at = ?, comments = ?, journal_ref = ?, doi = ?,
@@ -89,8 +100,15 @@ public final class SQLiteStore: PaperStore {
                       imported_at, modified_at, id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: columns(of: incoming) + [now, now, incoming.id.rawValue])
+                toIndex.append(db.lastInsertedRowID)
                 outcome.papersNew += 1
             }
+        }
+        if !toIndex.isEmpty {
+            try db.execute(sql: """
+                INSERT INTO papers_fts(rowid, title, abstract, authors)
+                SELECT rowid, title, abstract, authors FROM papers WHERE rowid IN (SELECT value FROM json_each(?))
+                """, arguments: [JSONText.encode(toIndex.map(String.init)).replacingOccurrences(of: "\"", with: "")])
         }
         for entry in batch.featured {
             let existing = try Row.fetchOne(db.cachedStatement(sql: """
@@ -275,23 +293,131 @@ extension SQLiteStore {
 
     public func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) {
         guard let match = FTSQuery.make(from: query.text) else { return ([], 0) }
+        var filterSQL = ""
+        var filterArguments = StatementArguments()
+        if let from = query.filter.from {
+            filterSQL += " AND p.published_at >= ?"
+            _ = filterArguments.append(contentsOf: [from.start.timeIntervalSince1970])
+        }
+        if let to = query.filter.to {
+            filterSQL += " AND p.published_at < ?"
+            _ = filterArguments.append(contentsOf: [to.adding(days: 1).start.timeIntervalSince1970])
+        }
+        if let category = query.filter.category {
+            filterSQL += " AND (' ' || p.categories || ' ') LIKE ('% ' || ? || ' %') ESCAPE '\\'"
+            _ = filterArguments.append(contentsOf: [Self.escapeLike(category)])
+        }
+        let countArguments: StatementArguments = [match] + filterArguments
+        let pageArguments: StatementArguments = [match] + filterArguments + [query.limit, query.offset]
+        let conditions = filterSQL
         return try await writer.read { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"),
-                                         arguments: [match]) ?? 0
+            let total = try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT count(*) FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+                WHERE papers_fts MATCH ?\(conditions)
+                """), arguments: countArguments) ?? 0
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(Self.prefixed(Self.paperColumns, "p")),
                        snippet(papers_fts, 1, char(2), char(3), '…', 40),
                        (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id),
                        (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id)
                 FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-                WHERE papers_fts MATCH ?
+                WHERE papers_fts MATCH ?\(conditions)
                 ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.id
                 LIMIT ? OFFSET ?
-                """), arguments: [match, query.limit, query.offset])
+                """), arguments: pageArguments)
             let cards = rows.map { row in
                 PaperCard(paper: Self.paper(from: row), upvotes: row[17], comments: row[18], excerpt: row[16])
             }
             return (cards, total)
+        }
+    }
+
+    static func escapeLike(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    public func cards(_ ids: [ArxivID]) async throws -> [PaperCard] {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let arguments = StatementArguments(ids.map(\.rawValue))
+        let found = try await writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.prefixed(Self.paperColumns, "p")),
+                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id),
+                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id)
+                FROM papers p WHERE p.id IN (\(placeholders))
+                """, arguments: arguments).map { row in
+                PaperCard(paper: Self.paper(from: row), upvotes: row[16], comments: row[17])
+            }
+        }
+        let byID = Dictionary(found.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return ids.compactMap { byID[$0] }
+    }
+
+    // MARK: Embeddings
+
+    public func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] {
+        // Candidates: no vector, or a vector whose text hash differs. The hash is computed in
+        // Swift, so stale rows are found by comparing after the fetch.
+        try await writer.read { db in
+            var work = [EmbeddingWork]()
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT p.id, p.title, p.abstract, e.text_hash
+                FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ?
+                ORDER BY p.rowid
+                """), arguments: [model])
+            while work.count < limit, let row = try rows.next() {
+                let text = EmbeddingText.of(title: row[1], abstract: row[2])
+                let hash = EmbeddingText.hash(text)
+                if (row[3] as Int64?) != hash {
+                    work.append(EmbeddingWork(paperID: ArxivID(row[0] as String)!, text: text, textHash: hash))
+                }
+            }
+            return work
+        }
+    }
+
+    public func embeddingBacklog(model: String) async throws -> Int {
+        try await writer.read { db in
+            var count = 0
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT p.title, p.abstract, e.text_hash
+                FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ?
+                """), arguments: [model])
+            while let row = try rows.next() {
+                if (row[2] as Int64?) != EmbeddingText.hash(EmbeddingText.of(title: row[0], abstract: row[1])) { count += 1 }
+            }
+            return count
+        }
+    }
+
+    public func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws {
+        try await writer.write { db in
+            for (work, vector) in vectors {
+                let blob = vector.withUnsafeBufferPointer { Data(buffer: $0) }
+                try db.cachedStatement(sql: """
+                    INSERT INTO embeddings (paper_id, model, text_hash, vector) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (paper_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector
+                    """).execute(arguments: [work.paperID.rawValue, model, work.textHash, blob])
+            }
+        }
+    }
+
+    public func embeddings(model: String) async throws -> [StoredEmbedding] {
+        try await writer.read { db in
+            var result = [StoredEmbedding]()
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT e.paper_id, e.vector, p.published_at, p.categories
+                FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = ?
+                """), arguments: [model])
+            while let row = try rows.next() {
+                let data = row[1] as Data
+                let vector = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                result.append(StoredEmbedding(paperID: ArxivID(row[0] as String)!, vector: vector,
+                                              publishedAt: (row[2] as Double?).map(Date.init(timeIntervalSince1970:)),
+                                              categories: (row[3] as String).split(separator: " ").map(String.init)))
+            }
+            return result
         }
     }
 
@@ -301,15 +427,17 @@ extension SQLiteStore {
     }
 }
 
-/// Turns what a user typed into a valid FTS5 query: words are ANDed, "quoted phrases" stay
-/// phrases, hyphenated words become phrases, and FTS syntax (operators, column filters,
+/// Turns what a user typed into a valid FTS5 query. Terms are ORed and BM25 ranks papers
+/// matching more and rarer terms first (so long, natural-language queries still find
+/// papers); "quoted phrases" stay phrases; hyphenated words become phrases; common English
+/// words are dropped unless nothing else is left; FTS syntax (operators, column filters,
 /// stray quotes, parentheses, stars) is matched as plain text instead of failing.
 public enum FTSQuery {
     public static func make(from text: String) -> String? {
         var clauses = [String]()
         var remaining = Substring(text)
         while let open = remaining.firstIndex(of: "\"") {
-            clauses += words(remaining[..<open]).map(quote)
+            clauses += words(remaining[..<open])
             let rest = remaining[remaining.index(after: open)...]
             guard let close = rest.firstIndex(of: "\"") else {
                 // An unmatched quote: the rest is plain words.
@@ -317,12 +445,22 @@ public enum FTSQuery {
                 break
             }
             let phrase = words(rest[..<close])
-            if !phrase.isEmpty { clauses.append(quote(phrase.joined(separator: " "))) }
+            if !phrase.isEmpty { clauses.append(phrase.joined(separator: " ")) }
             remaining = rest[rest.index(after: close)...]
         }
-        clauses += words(remaining).map(quote)
-        return clauses.isEmpty ? nil : clauses.joined(separator: " ")
+        clauses += words(remaining)
+        let meaningful = clauses.filter { !stopWords.contains($0.lowercased()) }
+        let chosen = meaningful.isEmpty ? clauses : meaningful
+        var seen = Set<String>()
+        let unique = chosen.filter { seen.insert($0.lowercased()).inserted }
+        return unique.isEmpty ? nil : unique.map(quote).joined(separator: " OR ")
     }
+
+    static let stopWords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have", "how",
+        "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there", "these", "this", "to",
+        "was", "what", "when", "where", "which", "who", "why", "with", "we", "were", "be", "been", "any", "not",
+    ]
 
     /// Splits on anything that is not a letter or digit, keeping hyphen- or dot-joined
     /// parts together as one phrase ("self-supervised" -> "self supervised").

@@ -1,5 +1,6 @@
 import Foundation
 import PapersCore
+import PapersSearch
 import PapersStore
 import Synchronization
 
@@ -7,6 +8,8 @@ import Synchronization
 /// in-memory cache so hot lists (today's page) do not hit the database on every request.
 public final class Catalog: Sendable {
     public let store: any PaperStore
+    /// Keyword, semantic and hybrid search over the same store.
+    public let searchEngine: SearchEngine
     /// The clock; tests pin it.
     public let now: @Sendable () -> Date
     private let cache: TTLCache
@@ -14,8 +17,10 @@ public final class Catalog: Sendable {
     /// How many days the trending list looks back.
     public static let trendingWindowDays = 7
 
-    public init(store: any PaperStore, now: @escaping @Sendable () -> Date = { Date() }, cacheSeconds: Double = 2) {
+    public init(store: any PaperStore, searchEngine: SearchEngine? = nil, now: @escaping @Sendable () -> Date = { Date() },
+                cacheSeconds: Double = 2) {
         self.store = store
+        self.searchEngine = searchEngine ?? SearchEngine(store: store, embedder: nil)
         self.now = now
         cache = TTLCache(ttl: cacheSeconds)
     }
@@ -83,17 +88,14 @@ public final class Catalog: Sendable {
         return (card, try await store.featuredEntries(for: id))
     }
 
-    public struct SearchPage: Sendable {
-        public var cards: [PaperCard]
-        public var total: Int
-        public var page: Int
-        public var perPage: Int
-        public var pageCount: Int { max(1, (total + perPage - 1) / perPage) }
+    public func search(_ text: String, mode: SearchMode = .hybrid, filter: SearchFilter = SearchFilter(),
+                       page: Int = 1, perPage: Int = 20) async throws -> SearchResults {
+        try await searchEngine.search(text, mode: mode, filter: filter, page: page, perPage: perPage)
     }
 
-    public func search(_ text: String, page: Int = 1, perPage: Int = 20) async throws -> SearchPage {
-        let result = try await store.keywordSearch(KeywordQuery(text: text, limit: perPage, offset: (page - 1) * perPage))
-        return SearchPage(cards: result.cards, total: result.total, page: page, perPage: perPage)
+    /// Nearest papers by meaning; nil when the paper has no vector or there is no model.
+    public func similar(_ id: ArxivID, limit: Int = 6) async throws -> [PaperCard]? {
+        try await searchEngine.similar(to: id, limit: limit)
     }
 
     /// Keeps each paper's highest-voted entry (a paper featured on two days shows once).

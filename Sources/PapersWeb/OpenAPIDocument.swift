@@ -56,10 +56,15 @@ enum OpenAPIDocument {
                           "400": error400],
         ] as [String: Any]],
         "/api/papers/search": ["get": [
-            "summary": "Search papers by keyword",
+            "summary": "Search papers by keyword, meaning or both",
             "operationId": "searchPapers",
             "parameters": [
-                ["name": "q", "in": "query", "required": true, "description": "Words; \"quoted phrases\"", "schema": ["type": "string"]] as [String: Any],
+                ["name": "q", "in": "query", "required": true, "description": "Words; \"quoted phrases\"", "schema": ["type": "string", "maxLength": 500]] as [String: Any],
+                query("mode", "hybrid (default: keyword and semantic rankings fused), keyword (BM25) or semantic (vectors); without a model every mode is keyword",
+                      ["type": "string", "enum": ["hybrid", "keyword", "semantic"]]),
+                query("from", "Earliest arXiv publication day, YYYY-MM-DD", ["type": "string", "format": "date"]),
+                query("to", "Latest arXiv publication day, YYYY-MM-DD", ["type": "string", "format": "date"]),
+                query("category", "arXiv category, e.g. cs.CL", ["type": "string"]),
                 query("limit", "Items", ["type": "integer", "minimum": 1, "maximum": 100, "default": 50]),
                 query("p", "Page, from 0", ["type": "integer", "minimum": 0, "default": 0]),
             ],
@@ -70,6 +75,14 @@ enum OpenAPIDocument {
             "operationId": "getPaper",
             "parameters": [idParameter],
             "responses": ["200": json(ref("Paper"), "The paper"), "400": error400, "404": error404],
+        ] as [String: Any]],
+        "/api/papers/{id}/similar": ["get": [
+            "summary": "Nearest papers by meaning (all-MiniLM-L6-v2 vectors)",
+            "operationId": "similarPapers",
+            "parameters": [idParameter, query("limit", "Items", ["type": "integer", "minimum": 1, "maximum": 50, "default": 6])],
+            "responses": ["200": json(["type": "array", "items": ref("DailyItem")], "Most similar first"),
+                          "400": error400, "404": error404,
+                          "503": json(ref("Error"), "No embedding model, or the paper has no vector yet")],
         ] as [String: Any]],
         "/papers/{id}.md": ["get": [
             "summary": "One paper as Markdown (huggingface_hub's read_paper)",

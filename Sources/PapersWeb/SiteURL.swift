@@ -1,4 +1,6 @@
 import PapersCore
+import PapersSearch
+import PapersStore
 
 /// Every page, feed and endpoint of the site, as a value. Views build links only from
 /// these, and the router registers the same patterns, so a link cannot point nowhere.
@@ -10,13 +12,14 @@ public enum SiteRoute: Sendable, Hashable {
     case trending
     case paper(ArxivID)
     case paperMarkdown(ArxivID)
-    case search(query: String, page: Int = 1)
+    case search(SearchParameters)
     case feedDaily
     case feedTrending
-    case feedSearch(query: String)
+    case feedSearch(SearchParameters)
     case apiDailyPapers
     case apiSearch
     case apiPaper(ArxivID)
+    case apiSimilar(ArxivID)
     case openAPI
     case health
     case metrics
@@ -39,6 +42,8 @@ public enum SiteRoute: Sendable, Hashable {
         ("api.search", "/api/papers/search"),
         ("api.paper", "/api/papers/:id"),
         ("api.paper", "/api/papers/:id/:number"),
+        ("api.similar", "/api/papers/:id/similar"),
+        ("api.similar", "/api/papers/:id/:number/similar"),
         ("api.openapi", "/api/openapi.json"),
         ("health", "/healthz"),
         ("metrics", "/metrics"),
@@ -53,13 +58,14 @@ public enum SiteRoute: Sendable, Hashable {
         case .trending: return SiteURL("/papers/trending")
         case let .paper(id): return SiteURL("/papers/\(id)")
         case let .paperMarkdown(id): return SiteURL("/papers/\(id).md")
-        case let .search(query, page): return SiteURL("/search", query: [("q", query), ("page", page > 1 ? String(page) : nil)])
+        case let .search(p): return SiteURL("/search", query: p.queryItems(includePage: true))
         case .feedDaily: return SiteURL("/feeds/daily.xml")
         case .feedTrending: return SiteURL("/feeds/trending.xml")
-        case let .feedSearch(query): return SiteURL("/feeds/search.xml", query: [("q", query)])
+        case let .feedSearch(p): return SiteURL("/feeds/search.xml", query: p.queryItems(includePage: false))
         case .apiDailyPapers: return SiteURL("/api/daily_papers")
         case .apiSearch: return SiteURL("/api/papers/search")
         case let .apiPaper(id): return SiteURL("/api/papers/\(id)")
+        case let .apiSimilar(id): return SiteURL("/api/papers/\(id)/similar")
         case .openAPI: return SiteURL("/api/openapi.json")
         case .health: return SiteURL("/healthz")
         case .metrics: return SiteURL("/metrics")
@@ -100,4 +106,38 @@ public struct SiteURL: Sendable, Hashable, CustomStringConvertible {
 
 extension String {
     func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+/// What a search asks for, as the search page, its feed and the API take it.
+public struct SearchParameters: Sendable, Hashable {
+    public var query: String
+    public var mode: SearchMode = .hybrid
+    public var filter = SearchFilter()
+    public var page = 1
+
+    public init(query: String, mode: SearchMode = .hybrid, filter: SearchFilter = SearchFilter(), page: Int = 1) {
+        self.query = query
+        self.mode = mode
+        self.filter = filter
+        self.page = page
+    }
+
+    func queryItems(includePage: Bool) -> [(String, String?)] {
+        [("q", query), ("mode", mode == .hybrid ? nil : mode.rawValue),
+         ("from", filter.from?.description), ("to", filter.to?.description), ("category", filter.category),
+         ("page", includePage && page > 1 ? String(page) : nil)]
+    }
+
+    func with(page: Int) -> SearchParameters {
+        var copy = self
+        copy.page = page
+        return copy
+    }
+
+    func with(mode: SearchMode) -> SearchParameters {
+        var copy = self
+        copy.mode = mode
+        copy.page = 1
+        return copy
+    }
 }

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 import PapersCore
+import PapersSearch
 import PapersStore
+import ServiceLifecycle
 
 /// What the web layer needs to know; read once by the command line and passed down.
 public struct WebConfiguration: Sendable {
@@ -45,10 +47,12 @@ public struct WebApp: Sendable {
         responseCache = TTLCache(ttl: configuration.responseCacheSeconds)
     }
 
-    public func application(logger: Logger) -> some ApplicationProtocol {
+    /// The server, with `services` (background work) run and stopped alongside it.
+    public func application(logger: Logger, services: [any Service] = []) -> some ApplicationProtocol {
         Application(router: router(),
                     configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                          serverName: configuration.siteName),
+                    services: services,
                     logger: logger)
     }
 
@@ -98,6 +102,14 @@ public struct WebApp: Sendable {
         router.get("/api/papers/:id/:number") { request, context in
             let id = "\(try context.parameters.require("id"))/\(try context.parameters.require("number"))"
             return try await cached(request) { try await handlers.apiPaper(id) }
+        }
+        router.get("/api/papers/:id/similar") { request, context in
+            let id = try context.parameters.require("id")
+            return try await cached(request) { try await handlers.apiSimilar(request, id) }
+        }
+        router.get("/api/papers/:id/:number/similar") { request, context in
+            let id = "\(try context.parameters.require("id"))/\(try context.parameters.require("number"))"
+            return try await cached(request) { try await handlers.apiSimilar(request, id) }
         }
         let openAPI = Responses.data(OpenAPIDocument.data(version: configuration.version), contentType: "application/json")
         router.get("/api/openapi.json") { _, _ in openAPI.response }
@@ -171,14 +183,18 @@ struct Handlers: Sendable {
         if markdown {
             return Responses.text(PaperMarkdown.render(card, featured: featured), contentType: "text/markdown; charset=utf-8")
         }
-        return Responses.html(pages.paper(card, featured: featured))
+        let similar = try await catalog.similar(id)
+        return Responses.html(pages.paper(card, featured: featured, similar: similar,
+                                          semanticAvailable: catalog.searchEngine.semanticAvailable))
     }
 
     func search(_ request: Request) async throws -> Rendered {
-        let query = QueryParameters(request)["q"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard !query.isEmpty else { return Responses.html(pages.search(query: "", result: nil)) }
-        let page = try intParameter(request, "page", default: 1, range: 1...10_000)
-        return Responses.html(pages.search(query: query, result: try await catalog.search(query, page: page)))
+        let available = catalog.searchEngine.semanticAvailable
+        guard let parameters = try searchParameters(request, required: false) else {
+            return Responses.html(pages.search(SearchParameters(query: ""), result: nil, semanticAvailable: available))
+        }
+        let result = try await catalog.search(parameters.query, mode: parameters.mode, filter: parameters.filter, page: parameters.page)
+        return Responses.html(pages.search(parameters, result: result, semanticAvailable: available))
     }
 
     // MARK: Feeds
@@ -197,10 +213,10 @@ struct Handlers: Sendable {
     }
 
     func searchFeed(_ request: Request) async throws -> Rendered {
-        let query = try requiredQuery(request)
-        let result = try await catalog.search(query, page: 1, perPage: 50)
-        return rss(title: "\(app.configuration.siteName): search “\(query)”", description: "Papers matching \(query)",
-                   link: .search(query: query), feed: .feedSearch(query: query), cards: result.cards)
+        let parameters = try searchParameters(request, required: true)!
+        let result = try await catalog.search(parameters.query, mode: parameters.mode, filter: parameters.filter, page: 1, perPage: 50)
+        return rss(title: "\(app.configuration.siteName): search “\(parameters.query)”", description: "Papers matching \(parameters.query)",
+                   link: .search(parameters), feed: .feedSearch(parameters), cards: result.cards)
     }
 
     func rss(title: String, description: String, link: SiteRoute, feed: SiteRoute, cards: [PaperCard]) -> Rendered {
@@ -245,11 +261,25 @@ struct Handlers: Sendable {
     }
 
     func apiSearch(_ request: Request) async throws -> Rendered {
-        let query = try requiredQuery(request)
+        let parameters = try searchParameters(request, required: true)!
         let limit = try intParameter(request, "limit", default: 50, range: 1...100)
         let page = try intParameter(request, "p", default: 0, range: 0...10_000)
-        let result = try await catalog.search(query, page: page + 1, perPage: limit)
+        let result = try await catalog.search(parameters.query, mode: parameters.mode, filter: parameters.filter,
+                                              page: page + 1, perPage: limit)
         return Responses.json(result.cards.map(API.DailyItem.init))
+    }
+
+    func apiSimilar(_ request: Request, _ text: String) async throws -> Rendered {
+        guard let id = ArxivID(text) else { throw WebError.badRequest("\"\(text)\" is not an arXiv id") }
+        let limit = try intParameter(request, "limit", default: 6, range: 1...50)
+        guard try await catalog.store.paper(id) != nil else { throw WebError.notFound("paper \(id) not found") }
+        guard catalog.searchEngine.semanticAvailable else {
+            throw WebError(.serviceUnavailable, "similar papers need the embedding model, which this server does not have")
+        }
+        guard let similar = try await catalog.similar(id, limit: limit) else {
+            throw WebError(.serviceUnavailable, "paper \(id) has not been embedded yet")
+        }
+        return Responses.json(similar.map(API.DailyItem.init))
     }
 
     func apiPaper(_ text: String) async throws -> Rendered {
@@ -285,10 +315,35 @@ struct Handlers: Sendable {
         return n
     }
 
-    func requiredQuery(_ request: Request) throws -> String {
-        let q = QueryParameters(request)["q"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard !q.isEmpty else { throw WebError.badRequest("q is required: the words to search for") }
-        return q
+    /// q, mode, from, to, category and page; nil when q is empty and not required.
+    func searchParameters(_ request: Request, required: Bool) throws -> SearchParameters? {
+        let params = QueryParameters(request)
+        let q = params["q"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !q.isEmpty else {
+            if required { throw WebError.badRequest("q is required: the words to search for") }
+            return nil
+        }
+        guard q.count <= 500 else { throw WebError.badRequest("q is longer than 500 characters") }
+        var parameters = SearchParameters(query: q)
+        if let mode = params["mode"], !mode.isEmpty {
+            guard let parsed = SearchMode(rawValue: mode) else {
+                throw WebError.badRequest("mode \"\(mode)\" is not one of hybrid, keyword, semantic")
+            }
+            parameters.mode = parsed
+        }
+        for name in ["from", "to"] {
+            guard let text = params[name], !text.isEmpty else { continue }
+            guard let day = Day(text) else { throw WebError.badRequest("\(name) \"\(text)\" is not a valid date (YYYY-MM-DD)") }
+            if name == "from" { parameters.filter.from = day } else { parameters.filter.to = day }
+        }
+        if let category = params["category"]?.trimmingCharacters(in: .whitespaces), !category.isEmpty {
+            guard category.count <= 40, category.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+                throw WebError.badRequest("category \"\(category)\" is not an arXiv category such as cs.CL")
+            }
+            parameters.filter.category = category
+        }
+        parameters.page = try intParameter(request, "page", default: 1, range: 1...10_000)
+        return parameters
     }
 }
 

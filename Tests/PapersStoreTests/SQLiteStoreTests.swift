@@ -46,6 +46,55 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         #expect(try await store.paper(ArxivID("2401.00001")!)?.title == "Before")
     }
 
+    @Test func fullTextIndexFollowsInsertsAndNewVersions() async throws {
+        let store = try SQLiteStore()
+        _ = try await store.write(ImportBatch(papers: [samplePaper("2405.00001", title: "Quantum walks on graphs"),
+                                                       samplePaper("2405.00002", title: "Protein folding")]))
+        #expect(try await store.keywordSearch(KeywordQuery(text: "quantum")).cards.map(\.paper.id.rawValue) == ["2405.00001"])
+        _ = try await store.write(ImportBatch(papers: [samplePaper("2405.00001", title: "Classical walks on graphs", version: 2)]))
+        #expect(try await store.keywordSearch(KeywordQuery(text: "quantum")).total == 0, "the old text left the index")
+        #expect(try await store.keywordSearch(KeywordQuery(text: "classical")).cards.map(\.paper.id.rawValue) == ["2405.00001"])
+        #expect(try await store.keywordSearch(KeywordQuery(text: "Lovelace")).total == 2, "authors are indexed")
+        // Links-only changes leave the index alone and stay searchable.
+        var starred = samplePaper("2405.00002", title: "Protein folding")
+        starred.githubStars = 1000
+        #expect(try await store.write(ImportBatch(papers: [starred])).papersUpdated == 1)
+        #expect(try await store.keywordSearch(KeywordQuery(text: "protein")).total == 1)
+        // FTS5's own check that the index matches the content table (throws when it does not).
+        try await store.writer.write { db in
+            try db.execute(sql: "INSERT INTO papers_fts(papers_fts, rank) VALUES('integrity-check', 1)")
+        }
+    }
+
+    @Test func keywordQueriesAreSanitised() {
+        #expect(FTSQuery.make(from: "diffusion models") == "\"diffusion\" OR \"models\"")
+        #expect(FTSQuery.make(from: "\"language model\" self-supervised") == "\"self supervised\" OR \"language model\"" ||
+                FTSQuery.make(from: "\"language model\" self-supervised") == "\"language model\" OR \"self supervised\"")
+        #expect(FTSQuery.make(from: "the of and") == "\"the\" OR \"of\" OR \"and\"", "only stop words: keep them")
+        #expect(FTSQuery.make(from: "NOT AND OR * ( ) : ^") == "\"NOT\" OR \"AND\" OR \"OR\"")
+        #expect(FTSQuery.make(from: "\"unbalanced") == "\"unbalanced\"")
+        #expect(FTSQuery.make(from: "   ") == nil)
+    }
+
+    @Test func keywordFiltersByDateAndCategory() async throws {
+        let store = try SQLiteStore()
+        var early = samplePaper("2401.00001", title: "Graph networks early")
+        early.publishedAt = Day("2024-01-05")!.start
+        early.categories = ["cs.CL"]
+        var late = samplePaper("2406.00001", title: "Graph networks late")
+        late.publishedAt = Day("2024-06-05")!.start
+        late.categories = ["cs.LG", "stat.ML"]
+        _ = try await store.write(ImportBatch(papers: [early, late]))
+        func ids(_ filter: SearchFilter) async throws -> [String] {
+            try await store.keywordSearch(KeywordQuery(text: "graph", filter: filter)).cards.map(\.paper.id.rawValue).sorted()
+        }
+        #expect(try await ids(SearchFilter(from: Day("2024-02-01"))) == ["2406.00001"])
+        #expect(try await ids(SearchFilter(to: Day("2024-01-05"))) == ["2401.00001"])
+        #expect(try await ids(SearchFilter(category: "stat.ML")) == ["2406.00001"])
+        #expect(try await ids(SearchFilter(category: "cs")) == [], "a category matches whole")
+        #expect(try await ids(SearchFilter(category: "cs.%")) == [], "LIKE wildcards are literal")
+    }
+
     @Test func aFeaturedEntryNeedsItsPaper() async throws {
         let store = try SQLiteStore()
         let entry = FeaturedEntry(paperID: ArxivID("2405.00001")!, day: Day("2024-05-27")!, featuredAt: Date())
@@ -58,12 +107,12 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         defer { folder.remove() }
         let path = folder.path("nested/dir/papers.sqlite")
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["0001-catalog"])
+        #expect(try store.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext"])
         let mode = try await store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try await store.write(ImportBatch(papers: [samplePaper("2405.15738")]))
         let reopened = try SQLiteStore(path: path)
-        #expect(try reopened.appliedMigrations() == ["0001-catalog"])
+        #expect(try reopened.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext"])
         #expect(try await reopened.stats().papers == 1)
     }
 

@@ -145,7 +145,8 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         _ = try await store.write(ImportBatch(papers: papers))
         let app = Fixture.app(store: store)
         let pages = try await get(app, ["/search?q=graph", "/search?q=graph&page=2", "/search?q=%22unbalanced", "/search?q=NOT+AND+OR*", "/search"])
-        #expect(pages[0].body.contains("25 results for “graph” · page 1 of 2"))
+        #expect(pages[0].body.contains("25 results for “graph” (keyword) · page 1 of 2"))
+        #expect(pages[0].body.contains("no embedding model"), "the page says semantic search is off")
         #expect(pages[0].body.contains("<mark>Graph</mark> neural networks"))
         #expect(pages[0].body.contains("href=\"/search?q=graph&amp;page=2\""))
         #expect(pages[1].body.contains("page 2 of 2"))
@@ -194,4 +195,9 @@ struct FailingStore: PaperStore {
     func featuredDay(after day: Day) async throws -> Day? { throw Failure() }
     func card(_ id: ArxivID) async throws -> PaperCard? { throw Failure() }
     func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) { throw Failure() }
+    func cards(_ ids: [ArxivID]) async throws -> [PaperCard] { throw Failure() }
+    func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] { throw Failure() }
+    func embeddingBacklog(model: String) async throws -> Int { throw Failure() }
+    func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws { throw Failure() }
+    func embeddings(model: String) async throws -> [StoredEmbedding] { throw Failure() }
 }

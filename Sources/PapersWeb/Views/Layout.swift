@@ -69,6 +69,10 @@ enum Layout {
     .paper .links a{margin-right:1rem}
     .paper section{margin-top:2rem}
     .placeholder{color:var(--muted);font-style:italic}
+    .searchform{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:.5rem 0 1rem}
+    .searchform input[type=search]{font:inherit;padding:.35rem .6rem;border:1px solid var(--line);border-radius:6px;min-width:20rem}
+    .searchform button{font:inherit;padding:.3rem .9rem;border:1px solid var(--line);border-radius:6px;background:var(--card)}
+    .notice{color:#9a6700;background:#fff8c5;padding:.4rem .7rem;border-radius:6px;width:100%}
     .tag{display:inline-block;border:1px solid var(--line);border-radius:999px;padding:0 .5rem;font-size:.8rem;color:var(--muted)}
     """)
 }

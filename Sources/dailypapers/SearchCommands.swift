@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import PapersCore
+import PapersIngest
+import PapersSearch
+import PapersStore
+
+extension SearchMode: ExpressibleByArgument {}
+
+struct Embed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compute the vectors of every paper whose vector is missing or stale.",
+        discussion: "Each batch is stored as it is done: stop it at any time and run it again to continue.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Papers per batch.")
+    var batchSize = 64
+
+    @Option(help: "Stop after this many papers (default: all).")
+    var limit: Int?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func run() async throws {
+        guard let embedder = try modelOptions.loadEmbedder() else {
+            printError("error: the embedding model was not found: \(ModelOptions.installHint)")
+            throw ExitCode(2)
+        }
+        let store = try storeOptions.openStore()
+        let engine = SearchEngine(store: store, embedder: embedder)
+        let backlog = try await store.embeddingBacklog(model: embedder.modelID)
+        let goal = min(backlog, limit ?? backlog)
+        let progress = quiet ? nil : ProgressReporter(label: "embed")
+        progress?.start(totalBytes: Int64(max(goal, 1)))
+        var done = 0
+        let started = ContinuousClock.now
+        while done < goal {
+            let n = try await engine.embedPending(limit: min(batchSize, goal - done))
+            if n == 0 { break }
+            done += n
+            progress?.update(bytes: Int64(done), records: done)
+        }
+        progress?.finish(records: done)
+        let seconds = ProgressReporter.seconds(ContinuousClock.now - started)
+        print("embedded \(done) papers in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", Double(done) / max(seconds, 0.001))) a second); \(backlog - done) still to do")
+    }
+}
+
+struct Search: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Search the catalog from the command line.")
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "hybrid (default), keyword or semantic.")
+    var mode: SearchMode = .hybrid
+
+    @Option(help: "Earliest arXiv publication day, YYYY-MM-DD.")
+    var from: String?
+
+    @Option(help: "Latest arXiv publication day, YYYY-MM-DD.")
+    var to: String?
+
+    @Option(help: "arXiv category, e.g. cs.CL.")
+    var category: String?
+
+    @Option(help: "How many results.")
+    var limit = 10
+
+    @Argument(help: "The words to search for.")
+    var query: String
+
+    func run() async throws {
+        var filter = SearchFilter(category: category)
+        if let from { guard let day = Day(from) else { throw ValidationError("--from \"\(from)\" is not a date (YYYY-MM-DD)") }; filter.from = day }
+        if let to { guard let day = Day(to) else { throw ValidationError("--to \"\(to)\" is not a date (YYYY-MM-DD)") }; filter.to = day }
+        let store = try storeOptions.openStore()
+        let embedder = try modelOptions.loadEmbedder()
+        let engine = SearchEngine(store: store, embedder: embedder)
+        if mode != .keyword, embedder != nil { try await engine.loadIndex() }
+        let results = try await engine.search(query, mode: mode, filter: filter, page: 1, perPage: limit)
+        if let notice = results.notice { printError("note: \(notice)") }
+        for (i, card) in results.cards.enumerated() {
+            let date = card.paper.publishedAt.map { Day($0).description } ?? "          "
+            print("\(i + 1). \(card.paper.id)  \(date)  \(card.paper.title)")
+        }
+        print("\(results.total) match\(results.total == 1 ? "" : "es") (\(results.mode.rawValue))")
+    }
+}
+
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure search quality on a relevance collection: nDCG@10 and recall@100 per mode.",
+        discussion: "A collection is a folder in BEIR's layout (corpus.jsonl, queries.jsonl, qrels.tsv), e.g. ../shared/data/relevance/cranfield.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Collection folder; repeat for several.")
+    var collection: [String]
+
+    func run() async throws {
+        let embedder = try modelOptions.loadEmbedder()
+        var modes = SearchMode.allCases
+        if embedder == nil {
+            printError("note: the embedding model was not found, so only keyword search is measured: \(ModelOptions.installHint)")
+            modes = [.keyword]
+        }
+        print("| collection | mode | nDCG@10 | recall@100 | queries |")
+        print("| --- | --- | --- | --- | --- |")
+        for path in collection {
+            let loaded: RelevanceCollection
+            do { loaded = try RelevanceCollection.load(directory: path) } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            let results = try await Evaluation.run(loaded, embedder: embedder, modes: modes) { printError($0) }
+            for r in results {
+                print("| \(loaded.name) | \(r.mode.rawValue) | \(String(format: "%.4f", r.ndcgAt10)) | \(String(format: "%.4f", r.recallAt100)) | \(r.queries) |")
+            }
+        }
+    }
+}
