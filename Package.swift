@@ -52,11 +52,12 @@ let package = Package(
         .executableTarget(name: "dailypapers", dependencies: [
             "PapersCore", "PapersStore", "PapersIngest", "PapersSearch", "PapersWeb", "MiniLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Embedding throughput and query latency, driven by bench/embed_bench.py.
         .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"]),
-        .target(name: "TestSupport", dependencies: ["PapersCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PapersCore", "PapersSearch"], path: "Tests/TestSupport"),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore", "TestSupport"]),
         .testTarget(name: "PapersStoreTests", dependencies: ["PapersStore", "TestSupport"]),
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),

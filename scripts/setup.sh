@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 mode=run
 [ "${1:-}" = "--test" ] && mode=test
 
-debs=(libsqlite3-dev zlib1g-dev libopenblas-dev python3-venv python3-pip ca-certificates)
+debs=(libsqlite3-dev zlib1g-dev libopenblas-dev pkg-config python3-venv python3-pip ca-certificates)
 if [ "$mode" = test ]; then
     debs+=(chromium postgresql)
 fi

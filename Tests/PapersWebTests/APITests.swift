@@ -1,6 +1,8 @@
 import Foundation
 import PapersCore
 import PapersStore
+import PapersSearch
+import TestSupport
 @testable import PapersWeb
 import Testing
 #if canImport(FoundationXML)
@@ -148,5 +150,42 @@ import FoundationXML
         let html: HTML = "<h1 title=\"\(title)\">\(title)</h1>"
         #expect(html.rendered == "<h1 title=\"&lt;img src=x onerror=alert(1)&gt;\">&lt;img src=x onerror=alert(1)&gt;</h1>")
         #expect(CardView.marked("a \u{2}<b>\u{3} c").rendered == "a <mark>&lt;b&gt;</mark> c")
+    }
+}
+
+@Suite struct SemanticWebTests {
+    func app() async throws -> WebApp {
+        let store = try await Fixture.store()
+        let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get())
+        while try await engine.embedPending() > 0 {}
+        return WebApp(catalog: Catalog(store: store, searchEngine: engine, now: { Fixture.now }, cacheSeconds: 0),
+                      configuration: WebConfiguration(baseURL: "http://papers.test"))
+    }
+
+    @Test func similarPapersOnThePageAndInTheAPI() async throws {
+        let app = try await app()
+        let pages = try await get(app, ["/papers/2506.00002", "/api/papers/2506.00002/similar?limit=2", "/api/papers/2512.99999/similar"])
+        #expect(pages[0].body.contains("<section id=\"similar\"><h2>Similar papers</h2>\n<article class=\"card\">")
+                || pages[0].body.contains("<section id=\"similar\"><h2>Similar papers</h2><article class=\"card\">"))
+        let similar = try #require(try json(pages[1]) as? [[String: Any]])
+        #expect(similar.count == 2)
+        #expect(!similar.contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2506.00002" })
+        #expect(pages[2].status == 404)
+    }
+
+    @Test func searchModesFiltersAndErrors() async throws {
+        let app = try await app()
+        let pages = try await get(app, ["/search?q=proteins+designed+by+denoising&mode=semantic", "/api/papers/search?q=enzyme+generation&mode=semantic&limit=1",
+                                        "/api/papers/search?q=x&mode=psychic", "/search?q=x&from=2025-13-01", "/search?q=x&category=%3Cscript%3E",
+                                        "/api/papers/search?q=sparse&mode=hybrid&category=cs.LG&from=2025-06-01&to=2025-06-30"])
+        #expect(pages[0].body.contains("(semantic)"))
+        #expect(pages[0].body.contains("Diffusion Models for Protein Design"))
+        let top = try #require(try json(pages[1]) as? [[String: Any]])
+        #expect((top.first?["paper"] as? [String: Any])?["id"] as? String == "2506.00002")
+        #expect(pages[2].status == 400 && pages[2].body.contains("mode"))
+        #expect(pages[3].status == 400 && pages[4].status == 400)
+        #expect(!pages[4].body.contains("<script>"))
+        let filtered = try #require(try json(pages[5]) as? [[String: Any]])
+        #expect(filtered.allSatisfy { (($0["paper"] as? [String: Any])?["categories"] as? [String])?.contains("cs.LG") == true })
     }
 }

@@ -1,0 +1,145 @@
+import Foundation
+import MiniLM
+import PapersCore
+@testable import PapersSearch
+import PapersStore
+import Testing
+import TestSupport
+
+func paper(_ id: String, _ title: String, _ abstract: String, published: String = "2025-03-01", categories: [String] = ["cs.LG"]) -> Paper {
+    Paper(id: ArxivID(id)!, version: 1, title: title, abstract: abstract, authors: ["A. Author"], categories: categories,
+          publishedAt: Day(published)!.start, updatedAt: Day(published)!.start)
+}
+
+let corpus = [
+    paper("2503.00001", "Predicting three-dimensional protein structure", "We fold amino acid chains into 3D shapes with an attention network.", categories: ["q-bio.BM"]),
+    paper("2503.00002", "Faster convolutional image classifiers", "Pruning filters speeds up vision models for photos.", published: "2025-03-10", categories: ["cs.CV"]),
+    paper("2503.00003", "Machine translation between low-resource languages", "Neural translation of sentences from Swahili to Finnish.", categories: ["cs.CL"]),
+    paper("2503.00004", "Reinforcement learning for robot grasping", "A robot arm learns to pick up objects by trial and error.", categories: ["cs.RO"]),
+    paper("2503.00005", "Stock price forecasting with transformers", "Predicting financial markets from historical prices.", categories: ["q-fin.ST"]),
+    paper("2503.00006", "Protein design with diffusion models", "Generating new enzymes and binders with a denoising diffusion model.", published: "2025-04-01", categories: ["q-bio.BM"]),
+]
+
+@Suite struct FusionAndIndexTests {
+    @Test func reciprocalRankFusion() {
+        let a = ArxivID("2503.00001")!, b = ArxivID("2503.00002")!, c = ArxivID("2503.00003")!
+        // b is second in both lists: 2/(60+2) beats a's 1/(60+1) + nothing.
+        #expect(SearchEngine.fuse([[a, b], [c, b]]) == [b, a, c])
+        #expect(SearchEngine.fuse([[a], []]) == [a])
+        #expect(SearchEngine.fuse([]) == [])
+    }
+
+    @Test func vectorIndexFindsNearestWithFiltersAndReplaces() {
+        let index = VectorIndex(dimension: 3)
+        func e(_ id: String, _ v: [Float], _ day: String, _ cat: String) -> StoredEmbedding {
+            StoredEmbedding(paperID: ArxivID(id)!, vector: v, publishedAt: Day(day)!.start, categories: [cat])
+        }
+        index.upsert([e("2501.00001", [1, 0, 0], "2025-01-01", "cs.CL"), e("2501.00002", [0.8, 0.6, 0], "2025-02-01", "cs.LG"),
+                      e("2501.00003", [0, 0, 1], "2025-03-01", "cs.CL")])
+        #expect(index.nearest(to: [1, 0, 0], k: 2).map(\.id.rawValue) == ["2501.00001", "2501.00002"])
+        #expect(index.nearest(to: [1, 0, 0], k: 2, filter: SearchFilter(category: "cs.CL")).map(\.id.rawValue) == ["2501.00001", "2501.00003"])
+        #expect(index.nearest(to: [1, 0, 0], k: 5, filter: SearchFilter(from: Day("2025-02-01"))).map(\.id.rawValue) == ["2501.00002", "2501.00003"])
+        #expect(index.nearest(to: [1, 0, 0], k: 1, excluding: ArxivID("2501.00001")).map(\.id.rawValue) == ["2501.00002"])
+        index.upsert([e("2501.00001", [0, 0, 1], "2025-01-01", "cs.CL")])
+        #expect(index.count == 3)
+        #expect(index.nearest(to: [0, 0, 1], k: 1).first?.id.rawValue == "2501.00003" || index.nearest(to: [0, 0, 1], k: 1).first?.id.rawValue == "2501.00001")
+        #expect(index.vector(of: ArxivID("2501.00001")!) == [0, 0, 1])
+    }
+
+    @Test func rankingMetrics() {
+        let judgments = ["d1": 3, "d2": 1, "d3": 0]
+        #expect(Evaluation.ndcg(ranked: ["d1", "d2"], judgments: judgments, k: 10) == 1)
+        let swapped = Evaluation.ndcg(ranked: ["d2", "d1"], judgments: judgments, k: 10)
+        let expected = (1.0 + 3 / log2(3.0)) / (3.0 + 1 / log2(3.0))
+        #expect(abs(swapped - expected) < 1e-12)
+        #expect(Evaluation.ndcg(ranked: ["x", "y"], judgments: judgments, k: 10) == 0)
+        #expect(Evaluation.recall(ranked: ["d2", "x"], judgments: judgments, k: 100) == 0.5)
+        #expect(Evaluation.recall(ranked: ["x", "d1"], judgments: judgments, k: 1) == 0)
+    }
+
+    @Test func withoutAModelSearchIsKeywordOnlyAndSaysSo() async throws {
+        let store = try SQLiteStore()
+        _ = try await store.write(ImportBatch(papers: corpus))
+        let engine = SearchEngine(store: store, embedder: nil)
+        let result = try await engine.search("protein", mode: .semantic)
+        #expect(result.mode == .keyword)
+        #expect(result.notice?.contains("not available") == true)
+        #expect(Set(result.cards.map(\.paper.id.rawValue)) == ["2503.00001", "2503.00006"])
+        #expect(try await engine.similar(to: ArxivID("2503.00001")!) == nil)
+        #expect(try await engine.embedPending() == 0)
+    }
+}
+
+@Suite(.serialized) struct ModelSearchTests {
+    func engine() async throws -> (SearchEngine, SQLiteStore) {
+        let embedder = try TestModel.embedder.get()
+        let store = try SQLiteStore()
+        _ = try await store.write(ImportBatch(papers: corpus))
+        return (SearchEngine(store: store, embedder: embedder), store)
+    }
+
+    @Test func embeddingIsResumableAndFollowsNewVersions() async throws {
+        let (engine, store) = try await engine()
+        let model = engine.embedder!.modelID
+        #expect(try await store.embeddingBacklog(model: model) == 6)
+        #expect(try await engine.embedPending(limit: 4) == 4)
+        #expect(try await store.embeddingBacklog(model: model) == 2, "a second run continues where the first stopped")
+        #expect(try await engine.embedPending(limit: 10) == 2)
+        #expect(try await engine.embedPending(limit: 10) == 0)
+        // A fresh engine over the same store loads what is stored.
+        let reloaded = SearchEngine(store: store, embedder: engine.embedder)
+        #expect(try await reloaded.loadIndex() == 6)
+        var revised = corpus[2]
+        revised.version = 2
+        revised.abstract = "Now about speech recognition."
+        revised.updatedAt = Day("2025-05-01")!.start
+        _ = try await store.write(ImportBatch(papers: [revised]))
+        #expect(try await store.embeddingBacklog(model: model) == 1, "a new version makes the vector stale")
+        let stored = try await store.embeddings(model: model)
+        #expect(stored.count == 6)
+        #expect(stored.allSatisfy { abs($0.vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4 }, "unit vectors")
+    }
+
+    @Test func semanticSearchFindsMeaningWithoutSharedWords() async throws {
+        let (engine, _) = try await engine()
+        while try await engine.embedPending() > 0 {}
+        // No word of the query is in the protein papers' titles or abstracts.
+        let result = try await engine.search("polypeptide conformations", mode: .semantic, perPage: 2)
+        #expect(result.mode == .semantic)
+        #expect(result.cards.first?.paper.id.rawValue == "2503.00001")
+        let keyword = try await engine.search("polypeptide conformations", mode: .keyword)
+        #expect(keyword.cards.isEmpty, "keyword search cannot find it")
+        let hybrid = try await engine.search("protein folding", mode: .hybrid, perPage: 3)
+        #expect(hybrid.cards.first?.paper.id.rawValue == "2503.00001")
+        #expect(hybrid.cards.first?.excerpt != nil, "keyword hits keep their excerpt in hybrid results")
+        let filtered = try await engine.search("protein", mode: .hybrid, filter: SearchFilter(from: Day("2025-03-15")))
+        #expect(filtered.cards.map(\.paper.id.rawValue).first == "2503.00006")
+        #expect(!filtered.cards.contains { $0.paper.id.rawValue == "2503.00001" })
+        let category = try await engine.search("learning", mode: .semantic, filter: SearchFilter(category: "cs.RO"))
+        #expect(category.cards.map(\.paper.id.rawValue) == ["2503.00004"])
+    }
+
+    @Test func similarPapersAreNearestByVector() async throws {
+        let (engine, _) = try await engine()
+        while try await engine.embedPending() > 0 {}
+        let similar = try #require(try await engine.similar(to: ArxivID("2503.00001")!, limit: 2))
+        #expect(similar.first?.paper.id.rawValue == "2503.00006", "the other protein paper")
+        #expect(!similar.contains { $0.paper.id.rawValue == "2503.00001" })
+    }
+
+    @Test func evaluationRunsTheProductionPath() async throws {
+        let embedder = try TestModel.embedder.get()
+        let collection = RelevanceCollection(
+            name: "tiny",
+            documents: corpus.map { .init(id: $0.id.rawValue, title: $0.title, text: $0.abstract, authors: []) },
+            queries: [.init(id: "q1", text: "protein structure"), .init(id: "q2", text: "translating languages")],
+            judgments: ["q1": ["2503.00001": 2, "2503.00006": 1], "q2": ["2503.00003": 1]])
+        let results = try await Evaluation.run(collection, embedder: embedder, modes: SearchMode.allCases)
+        #expect(results.map(\.mode) == SearchMode.allCases)
+        for r in results {
+            #expect(r.queries == 2)
+            #expect(r.recallAt100 == 1, "\(r.mode): every relevant document is in the first 100 of 6")
+            #expect(r.ndcgAt10 > 0.8, "\(r.mode): \(r.ndcgAt10)")
+        }
+    }
+}
