@@ -142,32 +142,24 @@ public final class WordPieceTokenizer: Sendable {
                 current.removeAll(keepingCapacity: true)
             }
         }
+        func split(_ c: Unicode.Scalar) {
+            if Self.isWhitespace(c) {
+                flush()
+            } else if Self.isPunctuation(c) {
+                flush()
+                words.append([c])
+            } else {
+                current.append(c)
+            }
+        }
         for s in stripped {
             if s.value < 0x80 {
                 var v = s.value
                 if v >= 0x41 && v <= 0x5A { v += 0x20 }
-                let c = Unicode.Scalar(UInt8(v))
-                if Self.isWhitespace(c) {
-                    flush()
-                } else if Self.isPunctuation(c) {
-                    flush()
-                    words.append([c])
-                } else {
-                    current.append(c)
-                }
+                split(Unicode.Scalar(UInt8(v)))
                 continue
             }
-            let lower = s.properties.lowercaseMapping.unicodeScalars
-            for c in lower {
-                if Self.isWhitespace(c) {
-                    flush()
-                } else if Self.isPunctuation(c) {
-                    flush()
-                    words.append([c])
-                } else {
-                    current.append(c)
-                }
-            }
+            for c in s.properties.lowercaseMapping.unicodeScalars { split(c) }
         }
         flush()
         return words

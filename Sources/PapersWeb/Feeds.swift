@@ -33,23 +33,13 @@ enum RSSFeed {
         return out + "</channel>\n</rss>\n"
     }
 
-    /// Escapes text for XML and drops characters XML 1.0 forbids.
+    /// Escapes text for XML (as for HTML) after dropping the characters XML 1.0 forbids.
     static func xml(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || (0xFFFE...0xFFFF).contains(scalar.value) { continue }
-                out.unicodeScalars.append(scalar)
-            }
+        var allowed = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars where !(scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r")
+            && !(0xFFFE...0xFFFF).contains(scalar.value) {
+            allowed.append(scalar)
         }
-        return out
+        return HTML.escape(String(allowed))
     }
 }

@@ -110,7 +110,7 @@ import FoundationXML
             #expect(page.body.contains("<link>http://papers.test/papers/"))
         }
         let daily = try await get(app, "/feeds/daily.xml")
-        #expect(daily.body.contains("<title>&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;Attention&quot;</title>"))
+        #expect(daily.body.contains("<title>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Attention&quot;</title>"))
         #expect(daily.body.contains("<pubDate>Tue, 03 Jun 2025 08:00:00 GMT</pubDate>"))
     }
 
