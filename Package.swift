@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"]),
         .target(name: "TestSupport", dependencies: ["PapersCore", "PapersSearch"], path: "Tests/TestSupport"),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore", "TestSupport"]),
-        .testTarget(name: "PapersStoreTests", dependencies: ["PapersStore", "TestSupport"]),
+        .testTarget(name: "PapersStoreTests", dependencies: ["PapersStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
         .testTarget(name: "PapersSearchTests", dependencies: ["PapersSearch", "PapersStore", "MiniLM", "TestSupport"]),

@@ -88,6 +88,17 @@ enum SQLiteMigrations {
                 DROP INDEX papers_published_at;
                 """)
         }
+        migrator.registerMigration("0004-text-hash") { db in
+            // The hash of the text a paper is embedded from, kept on every write, so finding
+            // papers whose vector is missing or stale is one indexed query.
+            try db.execute(sql: "ALTER TABLE papers ADD COLUMN text_hash INTEGER NOT NULL DEFAULT 0")
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid, title, abstract FROM papers")
+            let update = try db.makeStatement(sql: "UPDATE papers SET text_hash = ? WHERE rowid = ?")
+            for row in rows {
+                let hash = EmbeddingText.hash(EmbeddingText.of(title: row[1], abstract: row[2]))
+                try update.execute(arguments: [hash, row[0] as Int64])
+            }
+        }
         return migrator
     }
 }

@@ -88,7 +88,7 @@ public final class SQLiteStore: PaperStore {
                         UPDATE papers SET version = ?, title = ?, abstract = ?, authors = ?, categories = ?,
                           published_at = ?, updated_at = ?, comments = ?, journal_ref = ?, doi = ?,
                           github_repo = ?, github_stars = ?, project_page = ?, ai_summary = ?, ai_keywords = ?,
-                          modified_at = ?
+                          text_hash = ?, modified_at = ?
                         WHERE id = ?
                         """).execute(arguments: columns(of: merged) + [now, merged.id.rawValue])
                     outcome.papersUpdated += 1
@@ -97,8 +97,8 @@ public final class SQLiteStore: PaperStore {
                 try db.cachedStatement(sql: """
                     INSERT INTO papers (version, title, abstract, authors, categories, published_at, updated_at,
                       comments, journal_ref, doi, github_repo, github_stars, project_page, ai_summary, ai_keywords,
-                      imported_at, modified_at, id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      text_hash, imported_at, modified_at, id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: columns(of: incoming) + [now, now, incoming.id.rawValue])
                 toIndex.append(db.lastInsertedRowID)
                 outcome.papersNew += 1
@@ -157,7 +157,8 @@ public final class SQLiteStore: PaperStore {
     private static func columns(of p: Paper) -> StatementArguments {
         [p.version, p.title, p.abstract, JSONText.encode(p.authors), p.categories.joined(separator: " "),
          p.publishedAt?.timeIntervalSince1970, p.updatedAt?.timeIntervalSince1970, p.comments, p.journalRef,
-         p.doi, p.githubRepo, p.githubStars, p.projectPage, p.aiSummary, JSONText.encode(p.aiKeywords)]
+         p.doi, p.githubRepo, p.githubStars, p.projectPage, p.aiSummary, JSONText.encode(p.aiKeywords),
+         EmbeddingText.hash(EmbeddingText.of(title: p.title, abstract: p.abstract))]
     }
 
     // MARK: - Reading
@@ -356,38 +357,25 @@ extension SQLiteStore {
 
     // MARK: Embeddings
 
+    /// Papers whose stored vector is missing or was computed from other text: the paper's
+    /// `text_hash` (kept by `write`) differs from the vector's.
+    static let staleEmbeddings = """
+        FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ?
+        WHERE e.text_hash IS NULL OR e.text_hash != p.text_hash
+        """
+
     public func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] {
-        // Candidates: no vector, or a vector whose text hash differs. The hash is computed in
-        // Swift, so stale rows are found by comparing after the fetch.
         try await writer.read { db in
-            var work = [EmbeddingWork]()
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT p.id, p.title, p.abstract, e.text_hash
-                FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ?
-                ORDER BY p.rowid
-                """), arguments: [model])
-            while work.count < limit, let row = try rows.next() {
-                let text = EmbeddingText.of(title: row[1], abstract: row[2])
-                let hash = EmbeddingText.hash(text)
-                if (row[3] as Int64?) != hash {
-                    work.append(EmbeddingWork(paperID: ArxivID(row[0] as String)!, text: text, textHash: hash))
-                }
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT p.id, p.title, p.abstract, p.text_hash \(Self.staleEmbeddings) ORDER BY p.rowid LIMIT ?"),
+                             arguments: [model, limit]).map { row in
+                EmbeddingWork(paperID: ArxivID(row[0] as String)!, text: EmbeddingText.of(title: row[1], abstract: row[2]), textHash: row[3])
             }
-            return work
         }
     }
 
     public func embeddingBacklog(model: String) async throws -> Int {
         try await writer.read { db in
-            var count = 0
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT p.title, p.abstract, e.text_hash
-                FROM papers p LEFT JOIN embeddings e ON e.paper_id = p.id AND e.model = ?
-                """), arguments: [model])
-            while let row = try rows.next() {
-                if (row[2] as Int64?) != EmbeddingText.hash(EmbeddingText.of(title: row[0], abstract: row[1])) { count += 1 }
-            }
-            return count
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) \(Self.staleEmbeddings)"), arguments: [model]) ?? 0
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PapersCore
 @testable import PapersStore
 import Testing
@@ -107,13 +108,33 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         defer { folder.remove() }
         let path = folder.path("nested/dir/papers.sqlite")
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext"])
+        #expect(try store.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext", "0004-text-hash"])
         let mode = try await store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try await store.write(ImportBatch(papers: [samplePaper("2405.15738")]))
         let reopened = try SQLiteStore(path: path)
-        #expect(try reopened.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext"])
+        #expect(try reopened.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext", "0004-text-hash"])
         #expect(try await reopened.stats().papers == 1)
+    }
+
+    @Test func textHashMigrationBackfillsExistingPapers() async throws {
+        let folder = TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.path("old.sqlite")
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteMigrations.migrator.migrate(queue, upTo: "0003-bulk-fulltext")
+            try await queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO papers (id, title, abstract, authors, imported_at, modified_at)
+                    VALUES ('2401.00001', 'Old paper', 'Its abstract.', '[]', 0, 0)
+                    """)
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let hash = try await store.writer.read { db in try Int64.fetchOne(db, sql: "SELECT text_hash FROM papers") }
+        #expect(hash == EmbeddingText.hash(EmbeddingText.of(title: "Old paper", abstract: "Its abstract.")))
+        #expect(try await store.embeddingBacklog(model: "m") == 1)
     }
 
     @Test func unopenableDatabaseIsAClearError() {
