@@ -29,7 +29,10 @@ public struct EmbeddingService: Service {
                         logger.debug("embedded papers", metadata: ["batch": "\(n)", "total": "\(total)"])
                         continue
                     }
+                } catch is CancellationError {
+                    return
                 } catch {
+                    if Task.isCancelled { return }
                     logger.error("background embedding failed; retrying later", metadata: ["error": "\(error)"])
                 }
                 if total > 0 {
