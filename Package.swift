@@ -35,7 +35,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         // all-MiniLM-L6-v2 in Swift: safetensors, WordPiece, the BERT encoder on cblas_sgemm.
-        .target(name: "MiniLM", dependencies: ["COpenBLAS"]),
+        .target(name: "MiniLM", dependencies: ["COpenBLAS", "CMiniLMKernels"]),
+        // An AVX2/FMA kernel for a few rows times a weight matrix (short queries), chosen at run time.
+        .target(name: "CMiniLMKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Keyword, vector and hybrid ranking, similar papers, evaluation; knows nothing of HTTP.
         .target(name: "PapersSearch", dependencies: [
             "PapersCore", "PapersStore", "MiniLM", "COpenBLAS",

@@ -1,4 +1,5 @@
 import Foundation
+import CMiniLMKernels
 import COpenBLAS
 
 /// all-MiniLM-L6-v2 sentence embeddings (6-layer BERT, mean pooling, L2
@@ -211,11 +212,33 @@ public final class MiniLMEncoder: @unchecked Sendable {
                 (out + r * n).update(from: bias, count: n)
             }
         }
+        if rows <= Self.smallRowLimit, Self.hasSmallRowKernel, k % 8 == 0 {
+            // A short query: stream each weight row once (two threads split the columns)
+            // instead of letting OpenBLAS pack the whole matrix for a handful of rows.
+            let parts = n >= 256 ? 2 : 1
+            let a = UnsafeSendable(a), w = UnsafeSendable(weight), o = UnsafeSendable(UnsafePointer(out))
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let j0 = n * part / parts, j1 = n * (part + 1) / parts
+                minilm_small_rows_linear(a.pointer, Int32(rows), Int32(k), w.pointer, Int32(n), Int32(j0), Int32(j1),
+                                         UnsafeMutablePointer(mutating: o.pointer))
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasTrans,
             Int32(rows), Int32(n), Int32(k),
             1.0, a, Int32(k), weight, Int32(k),
             1.0, out, Int32(n))
+    }
+
+    /// Up to this many rows (tokens in a chunk), `linear` uses the small-row kernel.
+    static let smallRowLimit = 16
+    static let hasSmallRowKernel = minilm_has_avx2_fma() != 0
+
+    /// A pointer handed to worker threads that write disjoint parts of its memory.
+    struct UnsafeSendable<T>: @unchecked Sendable {
+        let pointer: UnsafePointer<T>
+        init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
     }
 
     private func forward(_ seqs: [[Int32]], _ ws: Workspace) -> [[Float]] {

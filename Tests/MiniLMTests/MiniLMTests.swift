@@ -104,6 +104,20 @@ func cosine(_ a: [Float], _ b: [Float]) -> Float {
         print("MiniLM fixture: minimum cosine \(minimum) (\(worst.debugDescription.prefix(60)))")
     }
 
+    /// Texts of at most 16 tokens, embedded one at a time, take the small-row kernel (on
+    /// CPUs with AVX2/FMA) instead of OpenBLAS: they must match the reference as well.
+    @Test func shortQueriesMatchReferenceOneByOne() throws {
+        let fixture = try TestSupport.loadFixture()
+        let encoder = try TestSupport.sharedEncoder()
+        let short = fixture.items.filter { encoder.tokenizer.encode($0.text).count <= 16 }
+        #expect(short.count >= 10)
+        for item in short {
+            let c = cosine(encoder.embed(item.text), item.vector)
+            #expect(c > 0.999, "cosine \(c) for \(item.text.debugDescription.prefix(120))")
+        }
+        print("MiniLM small-row kernel in use: \(MiniLMEncoder.hasSmallRowKernel)")
+    }
+
     @Test func vectorsAreUnitLength() throws {
         let encoder = try TestSupport.sharedEncoder()
         for v in encoder.embed(["hello world", "", "   "]) {

@@ -1,0 +1,13 @@
+#ifndef MINILM_KERNELS_H
+#define MINILM_KERNELS_H
+
+/// Whether this CPU has AVX2 and FMA (checked once, at run time).
+int minilm_has_avx2_fma(void);
+
+/// out[r * n + j] += sum_i a[r * k + i] * w[j * k + i] for rows r < rows and columns
+/// j0 <= j < j1: a few rows times a weight matrix stored [n, k], reading each weight row
+/// once. Needs AVX2 and FMA and k a multiple of 8; callers check minilm_has_avx2_fma().
+void minilm_small_rows_linear(const float *a, int rows, int k, const float *w, int n,
+                              int j0, int j1, float *out);
+
+#endif
