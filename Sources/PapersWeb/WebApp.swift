@@ -44,7 +44,9 @@ public struct WebApp: Sendable {
         self.catalog = catalog
         self.configuration = configuration
         self.metrics = metrics
-        responseCache = TTLCache(ttl: configuration.responseCacheSeconds)
+        // At most 1,000 finished bodies (a daily page is ~40 KB, a full API page ~150 KB), so
+        // a flood of distinct URIs cannot grow memory without bound.
+        responseCache = TTLCache(ttl: configuration.responseCacheSeconds, maximumEntries: 1000)
     }
 
     /// The server, with `services` (background work) run and stopped alongside it.
