@@ -4,7 +4,7 @@ import ArgumentParser
 struct DailyPapers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dailypapers",
-        abstract: "Daily Papers: a self-hosted daily page of notable arXiv papers, with search, trending and email digests.",
+        abstract: "Daily Papers: a self-hosted daily page of notable arXiv papers, with search, trending lists, feeds and a Hugging Face compatible API.",
         discussion: """
             Configuration comes from flags, then environment variables, then defaults; each option's \
             help names its variable.
