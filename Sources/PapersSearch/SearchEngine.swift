@@ -120,14 +120,19 @@ public final class SearchEngine: Sendable {
             return SearchResults(cards: try await store.cards(pageIDs), total: ranked.count, page: page, perPage: perPage,
                                  mode: mode, notice: notice)
         case .hybrid:
-            let keyword = try await store.keywordSearch(KeywordQuery(text: text, limit: max(Self.candidateLimit, offset + perPage), filter: filter))
-            let semantic = semanticRanking(text, filter: filter, limit: max(Self.candidateLimit, offset + perPage))
-            let fused = Self.fuse([keyword.cards.map(\.paper.id), semantic])
+            // Candidates are ids only; cards and excerpts are fetched for the page shown.
+            let limit = max(Self.candidateLimit, offset + perPage)
+            let keyword = try await store.keywordRanking(KeywordQuery(text: text, limit: limit, filter: filter))
+            let semantic = semanticRanking(text, filter: filter, limit: limit)
+            let fused = Self.fuse([keyword, semantic])
             let pageIDs = Array(fused.dropFirst(offset).prefix(perPage))
-            let fromKeyword = Dictionary(keyword.cards.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
-            let missing = pageIDs.filter { fromKeyword[$0] == nil }
-            let others = Dictionary(try await store.cards(missing).map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
-            let cards = pageIDs.compactMap { fromKeyword[$0] ?? others[$0] }
+            let keywordHits = Set(keyword)
+            let excerpts = try await store.excerpts(for: pageIDs.filter { keywordHits.contains($0) }, matching: text)
+            let cards = try await store.cards(pageIDs).map { card in
+                var card = card
+                card.excerpt = excerpts[card.paper.id]
+                return card
+            }
             return SearchResults(cards: cards, total: fused.count, page: page, perPage: perPage, mode: mode, notice: notice)
         }
     }

@@ -292,25 +292,30 @@ extension SQLiteStore {
         }
     }
 
+    /// SQL conditions (starting with AND) and their arguments for a search filter on `p`.
+    static func filterConditions(_ filter: SearchFilter) -> (sql: String, arguments: StatementArguments) {
+        var sql = ""
+        var arguments = StatementArguments()
+        if let from = filter.from {
+            sql += " AND p.published_at >= ?"
+            _ = arguments.append(contentsOf: [from.start.timeIntervalSince1970])
+        }
+        if let to = filter.to {
+            sql += " AND p.published_at < ?"
+            _ = arguments.append(contentsOf: [to.adding(days: 1).start.timeIntervalSince1970])
+        }
+        if let category = filter.category {
+            sql += " AND (' ' || p.categories || ' ') LIKE ('% ' || ? || ' %') ESCAPE '\\'"
+            _ = arguments.append(contentsOf: [escapeLike(category)])
+        }
+        return (sql, arguments)
+    }
+
     public func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) {
         guard let match = FTSQuery.make(from: query.text) else { return ([], 0) }
-        var filterSQL = ""
-        var filterArguments = StatementArguments()
-        if let from = query.filter.from {
-            filterSQL += " AND p.published_at >= ?"
-            _ = filterArguments.append(contentsOf: [from.start.timeIntervalSince1970])
-        }
-        if let to = query.filter.to {
-            filterSQL += " AND p.published_at < ?"
-            _ = filterArguments.append(contentsOf: [to.adding(days: 1).start.timeIntervalSince1970])
-        }
-        if let category = query.filter.category {
-            filterSQL += " AND (' ' || p.categories || ' ') LIKE ('% ' || ? || ' %') ESCAPE '\\'"
-            _ = filterArguments.append(contentsOf: [Self.escapeLike(category)])
-        }
+        let (conditions, filterArguments) = Self.filterConditions(query.filter)
         let countArguments: StatementArguments = [match] + filterArguments
         let pageArguments: StatementArguments = [match] + filterArguments + [query.limit, query.offset]
-        let conditions = filterSQL
         return try await writer.read { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT count(*) FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
@@ -330,6 +335,37 @@ extension SQLiteStore {
                 PaperCard(paper: Self.paper(from: row), upvotes: row[17], comments: row[18], excerpt: row[16])
             }
             return (cards, total)
+        }
+    }
+
+    public func keywordRanking(_ query: KeywordQuery) async throws -> [ArxivID] {
+        guard let match = FTSQuery.make(from: query.text) else { return [] }
+        let (conditions, filterArguments) = Self.filterConditions(query.filter)
+        let arguments: StatementArguments = [match] + filterArguments + [query.limit, query.offset]
+        return try await writer.read { db in
+            try String.fetchAll(db.cachedStatement(sql: """
+                SELECT p.id FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+                WHERE papers_fts MATCH ?\(conditions)
+                ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.id
+                LIMIT ? OFFSET ?
+                """), arguments: arguments).compactMap { ArxivID($0) }
+        }
+    }
+
+    public func excerpts(for ids: [ArxivID], matching text: String) async throws -> [ArxivID: String] {
+        guard !ids.isEmpty, let match = FTSQuery.make(from: text) else { return [:] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let arguments = StatementArguments([match] + ids.map(\.rawValue))
+        return try await writer.read { db in
+            var result = [ArxivID: String]()
+            for row in try Row.fetchAll(db, sql: """
+                SELECT p.id, snippet(papers_fts, 1, char(2), char(3), '…', 40)
+                FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+                WHERE papers_fts MATCH ? AND p.id IN (\(placeholders))
+                """, arguments: arguments) {
+                if let id = ArxivID(row[0] as String) { result[id] = row[1] }
+            }
+            return result
         }
     }
 
