@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "CMiniLMKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Keyword, vector and hybrid ranking, similar papers, evaluation; knows nothing of HTTP.
         .target(name: "PapersSearch", dependencies: [
-            "PapersCore", "PapersStore", "MiniLM", "COpenBLAS",
+            "PapersCore", "PapersStore", "MiniLM", "CMiniLMKernels",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

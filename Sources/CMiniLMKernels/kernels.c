@@ -11,6 +11,11 @@ int minilm_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+int minilm_has_f16c(void) {
+    __builtin_cpu_init();
+    return minilm_has_avx2_fma() && __builtin_cpu_supports("f16c");
+}
+
 __attribute__((target("avx2,fma")))
 static inline float hsum(__m256 v) {
     __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
@@ -49,7 +54,30 @@ void minilm_small_rows_linear(const float *a, int rows, int k, const float *w, i
         }
     }
 }
+__attribute__((target("avx2,fma,f16c")))
+void minilm_dot_f16_rows(const unsigned short *matrix, int dim, const float *query, int r0, int r1, float *out) {
+    for (int r = r0; r < r1; r++) {
+        const unsigned short *row = matrix + (long)r * dim;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        int i = 0;
+        for (; i + 16 <= dim; i += 16) {
+            __m256 a = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i)));
+            __m256 b = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i + 8)));
+            s0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(query + i), s0);
+            s1 = _mm256_fmadd_ps(b, _mm256_loadu_ps(query + i + 8), s1);
+        }
+        for (; i < dim; i += 8) {
+            __m256 a = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + i)));
+            s0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(query + i), s0);
+        }
+        out[r] = hsum(_mm256_add_ps(s0, s1));
+    }
+}
 #else
+int minilm_has_f16c(void) { return 0; }
+void minilm_dot_f16_rows(const unsigned short *matrix, int dim, const float *query, int r0, int r1, float *out) {
+    (void)matrix; (void)dim; (void)query; (void)r0; (void)r1; (void)out;
+}
 int minilm_has_avx2_fma(void) { return 0; }
 void minilm_small_rows_linear(const float *a, int rows, int k, const float *w, int n, int j0, int j1, float *out) {
     (void)a; (void)rows; (void)k; (void)w; (void)n; (void)j0; (void)j1; (void)out;

@@ -60,6 +60,8 @@ public final class SearchEngine: Sendable {
     public let store: any PaperStore
     public let embedder: (any TextEmbedder)?
     public let index: VectorIndex?
+    /// The keyword half of hybrid search, in memory (kept with the vector index).
+    public let keywordIndex: KeywordIndex?
     let logger: Logger
 
     /// Candidates each ranking contributes to a hybrid or semantic result list.
@@ -71,17 +73,24 @@ public final class SearchEngine: Sendable {
         self.store = store
         self.embedder = embedder
         self.index = embedder.map { VectorIndex(dimension: $0.dimension) }
+        self.keywordIndex = embedder == nil ? nil : KeywordIndex()
         self.logger = logger
     }
 
     public var semanticAvailable: Bool { embedder != nil }
 
-    /// Loads every stored vector of the model into memory.
+    /// Loads every stored vector of the model, and every paper's words, into memory.
     @discardableResult
     public func loadIndex() async throws -> Int {
         guard let embedder, let index else { return 0 }
         index.upsert(try await store.embeddings(model: embedder.modelID))
+        keywordIndex?.add(try await store.allPapers().map(Self.keywordDocument))
         return index.count
+    }
+
+    static func keywordDocument(_ p: Paper) -> KeywordIndex.Document {
+        KeywordIndex.Document(id: p.id, title: p.title, abstract: p.abstract, authors: p.authors,
+                              publishedAt: p.publishedAt, categories: p.categories)
     }
 
     /// Embeds up to `limit` papers whose vector is missing or stale, stores the vectors and
@@ -93,6 +102,7 @@ public final class SearchEngine: Sendable {
         let vectors = embedder.embed(work.map(\.text))
         try await store.saveEmbeddings(Array(zip(work, vectors)).map { (work: $0.0, vector: $0.1) }, model: embedder.modelID)
         let cards = try await store.cards(work.map(\.paperID))
+        keywordIndex?.add(cards.map { Self.keywordDocument($0.paper) })
         let byID = Dictionary(cards.map { ($0.paper.id, $0.paper) }, uniquingKeysWith: { a, _ in a })
         index?.upsert(zip(work, vectors).map { w, v in
             StoredEmbedding(paperID: w.paperID, vector: v, publishedAt: byID[w.paperID]?.publishedAt,
@@ -122,7 +132,7 @@ public final class SearchEngine: Sendable {
         case .hybrid:
             // Candidates are ids only; cards and excerpts are fetched for the page shown.
             let limit = max(Self.candidateLimit, offset + perPage)
-            let keyword = try await store.keywordRanking(KeywordQuery(text: text, limit: limit, filter: filter))
+            let keyword = keywordIndex?.search(text, k: limit, filter: filter) ?? []
             let semantic = semanticRanking(text, filter: filter, limit: limit)
             let fused = Self.fuse([keyword, semantic])
             let pageIDs = Array(fused.dropFirst(offset).prefix(perPage))

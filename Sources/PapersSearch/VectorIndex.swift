@@ -1,17 +1,20 @@
-import COpenBLAS
+import CMiniLMKernels
+import Dispatch
 import Foundation
 import PapersCore
 import PapersStore
 import Synchronization
 
-/// Every paper's vector in one contiguous matrix, searched exactly (a matrix-vector product
-/// on OpenBLAS and a top-k selection): 54,000 papers x 384 dimensions is 83 MB and about
-/// a millisecond a query, so no approximate index is needed at this scale.
+/// Every paper's vector in one contiguous matrix of half floats, searched exactly (a dot
+/// product per paper and a top-k selection). Half floats halve the memory read per query
+/// (58,000 papers x 384 dimensions is 45 MB instead of 89 MB; the scan is bound by memory
+/// bandwidth) and change cosine scores by about 1e-3, well below what separates neighbours.
+/// At this scale no approximate index is needed.
 public final class VectorIndex: Sendable {
     public let dimension: Int
 
     struct Storage {
-        var matrix: [Float] = []
+        var matrix: [UInt16] = []  // Float16 bit patterns, row-major
         var ids: [ArxivID] = []
         var rows: [ArxivID: Int] = [:]
         var published: [Date?] = []
@@ -28,14 +31,15 @@ public final class VectorIndex: Sendable {
     public func upsert(_ embeddings: [StoredEmbedding]) {
         storage.withLock { s in
             for e in embeddings where e.vector.count == dimension {
+                let half = e.vector.map { Float16($0).bitPattern }
                 if let row = s.rows[e.paperID] {
-                    s.matrix.replaceSubrange(row * dimension..<(row + 1) * dimension, with: e.vector)
+                    s.matrix.replaceSubrange(row * dimension..<(row + 1) * dimension, with: half)
                     s.published[row] = e.publishedAt
                     s.categories[row] = e.categories
                 } else {
                     s.rows[e.paperID] = s.ids.count
                     s.ids.append(e.paperID)
-                    s.matrix.append(contentsOf: e.vector)
+                    s.matrix.append(contentsOf: half)
                     s.published.append(e.publishedAt)
                     s.categories.append(e.categories)
                 }
@@ -46,7 +50,7 @@ public final class VectorIndex: Sendable {
     /// The stored vector of a paper.
     public func vector(of id: ArxivID) -> [Float]? {
         storage.withLock { s in
-            s.rows[id].map { row in Array(s.matrix[row * dimension..<(row + 1) * dimension]) }
+            s.rows[id].map { row in s.matrix[row * dimension..<(row + 1) * dimension].map { Float(Float16(bitPattern: $0)) } }
         }
     }
 
@@ -59,14 +63,7 @@ public final class VectorIndex: Sendable {
             let n = s.ids.count
             guard n > 0, k > 0 else { return [] }
             var scores = [Float](repeating: 0, count: n)
-            s.matrix.withUnsafeBufferPointer { m in
-                query.withUnsafeBufferPointer { q in
-                    scores.withUnsafeMutableBufferPointer { out in
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(dimension), 1,
-                                    m.baseAddress, Int32(dimension), q.baseAddress, 1, 0, out.baseAddress, 1)
-                    }
-                }
-            }
+            Self.scores(matrix: s.matrix, rows: n, dimension: dimension, query: query, into: &scores)
             // Top k with a small min-heap of (score, row).
             var heap = [(Float, Int)]()
             heap.reserveCapacity(k + 1)
@@ -85,6 +82,41 @@ public final class VectorIndex: Sendable {
             }
             return heap.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : s.ids[$0.1] < s.ids[$1.1] }.map { (s.ids[$0.1], $0.0) }
         }
+    }
+
+    static let hasHalfKernel = minilm_has_f16c() != 0
+
+    /// Dot products of every row with the query: the AVX2/F16C kernel on two threads where
+    /// the CPU has it, a plain loop otherwise.
+    static func scores(matrix: [UInt16], rows n: Int, dimension: Int, query: [Float], into scores: inout [Float]) {
+        matrix.withUnsafeBufferPointer { m in
+            query.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { out in
+                    if hasHalfKernel, dimension % 8 == 0 {
+                        let parts = n >= 4096 ? 2 : 1
+                        let shared = (m: UnsafeShared(m.baseAddress!), q: UnsafeShared(q.baseAddress!), o: UnsafeShared(out.baseAddress!))
+                        DispatchQueue.concurrentPerform(iterations: parts) { part in
+                            minilm_dot_f16_rows(shared.m.pointer, Int32(dimension), shared.q.pointer,
+                                                Int32(n * part / parts), Int32(n * (part + 1) / parts),
+                                                UnsafeMutablePointer(mutating: shared.o.pointer))
+                        }
+                    } else {
+                        for row in 0..<n {
+                            var sum: Float = 0
+                            for i in 0..<dimension { sum += Float(Float16(bitPattern: m[row * dimension + i])) * q[i] }
+                            out[row] = sum
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A pointer shared with worker threads that write disjoint parts of its memory.
+    struct UnsafeShared<T>: @unchecked Sendable {
+        let pointer: UnsafePointer<T>
+        init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+        init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = UnsafePointer(pointer) }
     }
 
     private func siftUp(_ h: inout [(Float, Int)], _ i: Int) {

@@ -338,17 +338,12 @@ extension SQLiteStore {
         }
     }
 
-    public func keywordRanking(_ query: KeywordQuery) async throws -> [ArxivID] {
-        guard let match = FTSQuery.make(from: query.text) else { return [] }
-        let (conditions, filterArguments) = Self.filterConditions(query.filter)
-        let arguments: StatementArguments = [match] + filterArguments + [query.limit, query.offset]
-        return try await writer.read { db in
-            try String.fetchAll(db.cachedStatement(sql: """
-                SELECT p.id FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-                WHERE papers_fts MATCH ?\(conditions)
-                ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.id
-                LIMIT ? OFFSET ?
-                """), arguments: arguments).compactMap { ArxivID($0) }
+    public func allPapers() async throws -> [Paper] {
+        try await writer.read { db in
+            var papers = [Paper]()
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.paperColumns) FROM papers ORDER BY rowid")
+            while let row = try rows.next() { papers.append(Self.paper(from: row)) }
+            return papers
         }
     }
 
@@ -360,7 +355,7 @@ extension SQLiteStore {
             var result = [ArxivID: String]()
             for row in try Row.fetchAll(db, sql: """
                 SELECT p.id, snippet(papers_fts, 1, char(2), char(3), '…', 40)
-                FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+                FROM papers p CROSS JOIN papers_fts ON papers_fts.rowid = p.rowid
                 WHERE papers_fts MATCH ? AND p.id IN (\(placeholders))
                 """, arguments: arguments) {
                 if let id = ArxivID(row[0] as String) { result[id] = row[1] }

@@ -46,6 +46,52 @@ let corpus = [
         #expect(index.vector(of: ArxivID("2501.00001")!) == [0, 0, 1])
     }
 
+    @Test func halfFloatScanMatchesExactScores() {
+        // 5,000 random unit vectors of 384 dimensions: the kernel path (two threads) on CPUs
+        // with F16C, the plain loop elsewhere; both must rank like exact Float arithmetic.
+        var generator = SystemRandomNumberGenerator()
+        func unit() -> [Float] {
+            let v = (0..<384).map { _ in Float.random(in: -1...1, using: &generator) }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        let vectors = (0..<5000).map { _ in unit() }
+        let index = VectorIndex(dimension: 384)
+        index.upsert(vectors.enumerated().map { i, v in
+            StoredEmbedding(paperID: ArxivID(String(format: "2501.%05d", i + 1))!, vector: v, publishedAt: nil, categories: [])
+        })
+        let query: [Float] = vectors[42].enumerated().map { (i: Int, x: Float) -> Float in x + (i % 7 == 0 ? 0.05 : 0) }
+        func dot(_ v: [Float]) -> Float {
+            var sum: Float = 0
+            for i in 0..<v.count { sum += v[i] * query[i] }
+            return sum
+        }
+        let scored: [(Int, Float)] = vectors.indices.map { ($0, dot(vectors[$0])) }
+        let exact: [String] = scored.sorted { $0.1 > $1.1 }.prefix(5).map { String(format: "2501.%05d", $0.0 + 1) }
+        let found = index.nearest(to: query, k: 5)
+        #expect(found.map(\.id.rawValue) == Array(exact))
+        #expect(found.first?.id.rawValue == "2501.00043")
+        print("VectorIndex half-float kernel in use: \(VectorIndex.hasHalfKernel)")
+    }
+
+    @Test func keywordIndexRanksByBM25WithFieldWeights() {
+        let index = KeywordIndex()
+        func doc(_ id: String, _ title: String, _ abstract: String, cat: String = "cs.LG") -> KeywordIndex.Document {
+            .init(id: ArxivID(id)!, title: title, abstract: abstract, authors: ["Émile Zola"], publishedAt: Day("2025-01-01")!.start, categories: [cat])
+        }
+        index.add([doc("2501.00001", "Graph networks", "We study molecules."),
+                   doc("2501.00002", "Molecules", "Graph neural networks for molecules and graphs.", cat: "q-bio.BM"),
+                   doc("2501.00003", "Unrelated", "Nothing here.")])
+        #expect(index.search("graph network", k: 10).map(\.rawValue) == ["2501.00001", "2501.00002"], "title matches weigh more")
+        #expect(index.search("networks", k: 10).count == 2, "plurals are reduced")
+        #expect(index.search("zola emile", k: 1).count == 1, "authors, accents folded")
+        #expect(index.search("graph", k: 10, filter: SearchFilter(category: "q-bio.BM")).map(\.rawValue) == ["2501.00002"])
+        #expect(index.search("the of", k: 10).isEmpty)
+        index.add([doc("2501.00001", "Renamed", "Nothing about that.")])
+        #expect(index.search("graph", k: 10).map(\.rawValue) == ["2501.00002"], "a replaced document leaves its old words")
+        #expect(index.count == 3)
+    }
+
     @Test func rankingMetrics() {
         let judgments = ["d1": 3, "d2": 1, "d3": 0]
         #expect(Evaluation.ndcg(ranked: ["d1", "d2"], judgments: judgments, k: 10) == 1)

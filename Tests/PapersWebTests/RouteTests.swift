@@ -196,7 +196,7 @@ struct FailingStore: PaperStore {
     func card(_ id: ArxivID) async throws -> PaperCard? { throw Failure() }
     func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) { throw Failure() }
     func cards(_ ids: [ArxivID]) async throws -> [PaperCard] { throw Failure() }
-    func keywordRanking(_ query: KeywordQuery) async throws -> [ArxivID] { throw Failure() }
+    func allPapers() async throws -> [Paper] { throw Failure() }
     func excerpts(for ids: [ArxivID], matching text: String) async throws -> [ArxivID: String] { throw Failure() }
     func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] { throw Failure() }
     func embeddingBacklog(model: String) async throws -> Int { throw Failure() }

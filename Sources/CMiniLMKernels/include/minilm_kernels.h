@@ -10,4 +10,11 @@ int minilm_has_avx2_fma(void);
 void minilm_small_rows_linear(const float *a, int rows, int k, const float *w, int n,
                               int j0, int j1, float *out);
 
+/// Whether this CPU also converts half floats (F16C), for minilm_dot_f16_rows.
+int minilm_has_f16c(void);
+
+/// out[r] = dot(matrix row r, query) for rows r0 <= r < r1, where the matrix holds `dim`
+/// IEEE half floats per row. Needs AVX2, FMA and F16C and dim a multiple of 8.
+void minilm_dot_f16_rows(const unsigned short *matrix, int dim, const float *query, int r0, int r1, float *out);
+
 #endif
