@@ -61,7 +61,7 @@ struct Serve: AsyncParsableCommand {
             let started = ContinuousClock.now
             let loaded = try await engine.loadIndex()
             let backlog = try await store.embeddingBacklog(model: embedder!.modelID)
-            logger.info("vector index loaded", metadata: ["vectors": "\(loaded)", "to_embed": "\(backlog)",
+            logger.info("search indexes loaded", metadata: ["vectors": "\(loaded)", "keyword_documents": "\(engine.keywordIndex?.count ?? 0)", "to_embed": "\(backlog)",
                                                           "elapsed": "\(ContinuousClock.now - started)"])
         }
         let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration)
