@@ -148,11 +148,8 @@ public final class KeywordIndex: Sendable {
 /// Words for the in-memory index: letters and digits, lower-cased, accents folded, plurals
 /// reduced with Harman's S-stemmer ("networks" → "network", "studies" → "study").
 enum SearchTokenizer {
-    static let stopWords: Set<String> = [
-        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have", "how",
-        "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there", "these", "this", "to",
-        "was", "what", "when", "where", "which", "who", "why", "with", "we", "were", "been", "any", "not",
-    ]
+    /// The same common English words the full-text query drops.
+    static var stopWords: Set<String> { FTSQuery.stopWords }
 
     static func forEachTerm(in text: String, _ body: (String) -> Void) {
         var word = [UInt8]()

@@ -475,7 +475,8 @@ public enum FTSQuery {
         return unique.isEmpty ? nil : unique.map(quote).joined(separator: " OR ")
     }
 
-    static let stopWords: Set<String> = [
+    /// Common English words left out of keyword queries unless nothing else is left.
+    public static let stopWords: Set<String> = [
         "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have", "how",
         "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there", "these", "this", "to",
         "was", "what", "when", "where", "which", "who", "why", "with", "we", "were", "be", "been", "any", "not",
