@@ -194,3 +194,48 @@ enum SearchTokenizer {
         return w
     }
 }
+
+/// Excerpts for hybrid results, made in memory: the window of the abstract with the most
+/// query words, those words wrapped in `Excerpt.markStart`/`markEnd`, as FTS5's `snippet()`
+/// does for the keyword mode (asking FTS5 for a snippet costs a full-text match per paper).
+public enum Highlighter {
+    public static func excerpt(_ text: String, matching query: String, words windowSize: Int = 40) -> String? {
+        var queryTerms = Set<String>()
+        SearchTokenizer.forEachTerm(in: query) { queryTerms.insert($0) }
+        queryTerms.subtract(SearchTokenizer.stopWords)
+        guard !queryTerms.isEmpty else { return nil }
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard !words.isEmpty else { return nil }
+        // Most words start with a letter no query word starts with: skip those without
+        // normalising them (accented initials take the full path).
+        let initials = Set(queryTerms.compactMap { $0.utf8.first })
+        let hits = words.map { word -> Bool in
+            if let first = word.utf8.first(where: { $0 >= 0x80 || ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || ($0 >= 0x30 && $0 <= 0x39) }),
+               first < 0x80, !initials.contains(first >= 0x41 && first <= 0x5A ? first | 0x20 : first) {
+                return false
+            }
+            var hit = false
+            SearchTokenizer.forEachTerm(in: String(word)) { if queryTerms.contains($0) { hit = true } }
+            return hit
+        }
+        guard hits.contains(true) else { return nil }
+        // The window with the most hits (the earliest on ties).
+        let size = min(windowSize, words.count)
+        var count = hits[0..<size].filter { $0 }.count
+        var best = (start: 0, count: count)
+        if words.count > size {
+            for start in 1...(words.count - size) {
+                if hits[start - 1] { count -= 1 }
+                if hits[start + size - 1] { count += 1 }
+                if count > best.count { best = (start, count) }
+            }
+        }
+        var out = best.start > 0 ? "…" : ""
+        for i in best.start..<(best.start + size) {
+            if i > best.start { out += " " }
+            out += hits[i] ? Excerpt.markStart + words[i] + Excerpt.markEnd : String(words[i])
+        }
+        if best.start + size < words.count { out += "…" }
+        return out
+    }
+}

@@ -132,17 +132,24 @@ public final class SearchEngine: Sendable {
         case .hybrid:
             // Candidates are ids only; cards and excerpts are fetched for the page shown.
             let limit = max(Self.candidateLimit, offset + perPage)
+            let clock = ContinuousClock()
+            let t0 = clock.now
             let keyword = keywordIndex?.search(text, k: limit, filter: filter) ?? []
+            let t1 = clock.now
             let semantic = semanticRanking(text, filter: filter, limit: limit)
+            let t2 = clock.now
             let fused = Self.fuse([keyword, semantic])
             let pageIDs = Array(fused.dropFirst(offset).prefix(perPage))
             let keywordHits = Set(keyword)
-            let excerpts = try await store.excerpts(for: pageIDs.filter { keywordHits.contains($0) }, matching: text)
-            let cards = try await store.cards(pageIDs).map { card in
+            let fetched = try await store.cards(pageIDs)
+            let t3 = clock.now
+            let cards = fetched.map { card in
                 var card = card
-                card.excerpt = excerpts[card.paper.id]
+                if keywordHits.contains(card.paper.id) { card.excerpt = Highlighter.excerpt(card.paper.abstract, matching: text) }
                 return card
             }
+            logger.debug("hybrid search", metadata: ["keyword": "\(t1 - t0)", "semantic": "\(t2 - t1)",
+                                                     "cards": "\(t3 - t2)", "excerpts": "\(clock.now - t3)"])
             return SearchResults(cards: cards, total: fused.count, page: page, perPage: perPage, mode: mode, notice: notice)
         }
     }
@@ -150,8 +157,13 @@ public final class SearchEngine: Sendable {
     /// Paper ids by vector similarity to the text.
     public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) -> [ArxivID] {
         guard let embedder, let index else { return [] }
+        let clock = ContinuousClock()
+        let start = clock.now
         let vector = embedder.embed([text])[0]
-        return index.nearest(to: vector, k: limit, filter: filter).map(\.id)
+        let embedded = clock.now
+        let ranked = index.nearest(to: vector, k: limit, filter: filter).map(\.id)
+        logger.debug("semantic ranking", metadata: ["embed": "\(embedded - start)", "scan": "\(clock.now - embedded)"])
+        return ranked
     }
 
     /// Reciprocal rank fusion of several rankings: a paper's score is Σ 1 / (k + rank) over

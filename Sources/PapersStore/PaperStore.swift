@@ -157,8 +157,6 @@ public protocol PaperStore: Sendable {
     func card(_ id: ArxivID) async throws -> PaperCard?
     /// Ranked keyword matches with excerpts, and how many match in all.
     func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int)
-    /// Excerpts with the matches marked, for those of `ids` that match `text`.
-    func excerpts(for ids: [ArxivID], matching text: String) async throws -> [ArxivID: String]
     /// Every paper (for building in-memory indexes).
     func allPapers() async throws -> [Paper]
     /// Cards for these papers, in the order given (unknown ids are left out).

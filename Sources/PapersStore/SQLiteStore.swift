@@ -347,23 +347,6 @@ extension SQLiteStore {
         }
     }
 
-    public func excerpts(for ids: [ArxivID], matching text: String) async throws -> [ArxivID: String] {
-        guard !ids.isEmpty, let match = FTSQuery.make(from: text) else { return [:] }
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        let arguments = StatementArguments([match] + ids.map(\.rawValue))
-        return try await writer.read { db in
-            var result = [ArxivID: String]()
-            for row in try Row.fetchAll(db, sql: """
-                SELECT p.id, snippet(papers_fts, 1, char(2), char(3), '…', 40)
-                FROM papers p CROSS JOIN papers_fts ON papers_fts.rowid = p.rowid
-                WHERE papers_fts MATCH ? AND p.id IN (\(placeholders))
-                """, arguments: arguments) {
-                if let id = ArxivID(row[0] as String) { result[id] = row[1] }
-            }
-            return result
-        }
-    }
-
     static func escapeLike(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }

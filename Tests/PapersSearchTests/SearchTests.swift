@@ -92,6 +92,15 @@ let corpus = [
         #expect(index.count == 3)
     }
 
+    @Test func highlighterMarksQueryWordsInTheBestWindow() {
+        let text = (1...60).map { "w\($0)" }.joined(separator: " ") + " Graph networks, and more graphs."
+        let excerpt = Highlighter.excerpt(text, matching: "graph network", words: 10)
+        #expect(excerpt == "…w55 w56 w57 w58 w59 w60 \u{2}Graph\u{3} \u{2}networks,\u{3} and more…"
+                || excerpt == "…w56 w57 w58 w59 w60 \u{2}Graph\u{3} \u{2}networks,\u{3} and more \u{2}graphs.\u{3}")
+        #expect(Highlighter.excerpt("nothing here", matching: "graph") == nil)
+        #expect(Highlighter.excerpt("the of", matching: "the") == nil)
+    }
+
     @Test func rankingMetrics() {
         let judgments = ["d1": 3, "d2": 1, "d3": 0]
         #expect(Evaluation.ndcg(ranked: ["d1", "d2"], judgments: judgments, k: 10) == 1)
@@ -155,9 +164,9 @@ let corpus = [
         #expect(result.cards.first?.paper.id.rawValue == "2503.00001")
         let keyword = try await engine.search("polypeptide conformations", mode: .keyword)
         #expect(keyword.cards.isEmpty, "keyword search cannot find it")
-        let hybrid = try await engine.search("protein folding", mode: .hybrid, perPage: 3)
+        let hybrid = try await engine.search("amino acid chains", mode: .hybrid, perPage: 3)
         #expect(hybrid.cards.first?.paper.id.rawValue == "2503.00001")
-        #expect(hybrid.cards.first?.excerpt != nil, "keyword hits keep their excerpt in hybrid results")
+        #expect(hybrid.cards.first?.excerpt?.contains("\u{2}amino\u{3}") == true, "keyword hits get an excerpt with the matches marked")
         let filtered = try await engine.search("protein", mode: .hybrid, filter: SearchFilter(from: Day("2025-03-15")))
         #expect(filtered.cards.map(\.paper.id.rawValue).first == "2503.00006")
         #expect(!filtered.cards.contains { $0.paper.id.rawValue == "2503.00001" })

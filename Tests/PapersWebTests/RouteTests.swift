@@ -197,7 +197,6 @@ struct FailingStore: PaperStore {
     func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) { throw Failure() }
     func cards(_ ids: [ArxivID]) async throws -> [PaperCard] { throw Failure() }
     func allPapers() async throws -> [Paper] { throw Failure() }
-    func excerpts(for ids: [ArxivID], matching text: String) async throws -> [ArxivID: String] { throw Failure() }
     func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] { throw Failure() }
     func embeddingBacklog(model: String) async throws -> Int { throw Failure() }
     func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws { throw Failure() }
