@@ -216,7 +216,7 @@ public final class MiniLMEncoder: @unchecked Sendable {
             // A short query: stream each weight row once (two threads split the columns)
             // instead of letting OpenBLAS pack the whole matrix for a handful of rows.
             let parts = n >= 256 ? 2 : 1
-            let a = UnsafeSendable(a), w = UnsafeSendable(weight), o = UnsafeSendable(UnsafePointer(out))
+            let a = UnsafeSharedPointer(a), w = UnsafeSharedPointer(weight), o = UnsafeSharedPointer(UnsafePointer(out))
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let j0 = n * part / parts, j1 = n * (part + 1) / parts
                 minilm_small_rows_linear(a.pointer, Int32(rows), Int32(k), w.pointer, Int32(n), Int32(j0), Int32(j1),
@@ -235,11 +235,7 @@ public final class MiniLMEncoder: @unchecked Sendable {
     static let smallRowLimit = 16
     static let hasSmallRowKernel = minilm_has_avx2_fma() != 0
 
-    /// A pointer handed to worker threads that write disjoint parts of its memory.
-    struct UnsafeSendable<T>: @unchecked Sendable {
-        let pointer: UnsafePointer<T>
-        init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
-    }
+
 
     private func forward(_ seqs: [[Int32]], _ ws: Workspace) -> [[Float]] {
         let H = Self.hidden, I = Self.intermediate, D = Self.headDim
@@ -391,3 +387,10 @@ public final class MiniLMEncoder: @unchecked Sendable {
     }
 }
 
+
+/// A pointer handed to worker threads that read it or write disjoint parts of its memory.
+public struct UnsafeSharedPointer<T>: @unchecked Sendable {
+    public let pointer: UnsafePointer<T>
+    public init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+    public init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = UnsafePointer(pointer) }
+}

@@ -80,12 +80,6 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
         return n
     }
 
-    static let calendar: Calendar = {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = TimeZone(identifier: "UTC")!
-        return c
-    }()
-
     static let isoCalendar: Calendar = {
         var c = Calendar(identifier: .iso8601)
         c.timeZone = TimeZone(identifier: "UTC")!

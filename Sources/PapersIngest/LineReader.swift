@@ -17,7 +17,6 @@ final class LineReader {
     private var inputExhausted = false
     /// Compressed (or plain) bytes consumed so far, for progress.
     private(set) var bytesRead: Int64 = 0
-    let fileSize: Int64
     /// 1-based number of the last line returned.
     private(set) var lineNumber = 0
 
@@ -27,7 +26,6 @@ final class LineReader {
             throw IngestError(path, "cannot open the file")
         }
         self.handle = handle
-        fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         let magic = (try? handle.read(upToCount: 2)).map { [UInt8]($0) } ?? []
         try handle.seek(toOffset: 0)
         gzip = magic == [0x1f, 0x8b]

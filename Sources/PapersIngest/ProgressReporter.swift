@@ -50,8 +50,6 @@ public final class ProgressReporter: @unchecked Sendable {
         if drewBar { write("\r\u{1B}[K") }
     }
 
-    public var elapsedSeconds: Double { Self.seconds(ContinuousClock.now - started) }
-
     public static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }

@@ -1,5 +1,6 @@
 import CMiniLMKernels
 import Dispatch
+import MiniLM
 import Foundation
 import PapersCore
 import PapersStore
@@ -94,7 +95,7 @@ public final class VectorIndex: Sendable {
                 scores.withUnsafeMutableBufferPointer { out in
                     if hasHalfKernel, dimension % 8 == 0 {
                         let parts = n >= 4096 ? 2 : 1
-                        let shared = (m: UnsafeShared(m.baseAddress!), q: UnsafeShared(q.baseAddress!), o: UnsafeShared(out.baseAddress!))
+                        let shared = (m: UnsafeSharedPointer(m.baseAddress!), q: UnsafeSharedPointer(q.baseAddress!), o: UnsafeSharedPointer(out.baseAddress!))
                         DispatchQueue.concurrentPerform(iterations: parts) { part in
                             minilm_dot_f16_rows(shared.m.pointer, Int32(dimension), shared.q.pointer,
                                                 Int32(n * part / parts), Int32(n * (part + 1) / parts),
@@ -110,13 +111,6 @@ public final class VectorIndex: Sendable {
                 }
             }
         }
-    }
-
-    /// A pointer shared with worker threads that write disjoint parts of its memory.
-    struct UnsafeShared<T>: @unchecked Sendable {
-        let pointer: UnsafePointer<T>
-        init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
-        init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = UnsafePointer(pointer) }
     }
 
     private func siftUp(_ h: inout [(Float, Int)], _ i: Int) {
