@@ -14,10 +14,15 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        // Values and rules; no I/O.
-        .target(name: "PapersCore"),
+        // Values and rules; no I/O. (Crypto: HMAC for signed tokens.)
+        .target(name: "PapersCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // zlib, for gzipped metadata snapshots.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Storage: the store interface, SQLite (GRDB) implementation, migrations.
@@ -29,6 +34,7 @@ let package = Package(
         // Parsers and importers: HF daily JSON, metadata snapshot, arXiv Atom, OAI-PMH.
         .target(name: "PapersIngest", dependencies: [
             "PapersCore", "PapersStore", "CZlib",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // OpenBLAS from Debian's libopenblas-dev (cblas.h via pkg-config or the default path).
@@ -44,15 +50,27 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        // The web layer: pages, JSON API, feeds.
-        .target(name: "PapersWeb", dependencies: [
+        // Email: message composition, the SMTP client (SwiftNIO), the file transport, the outbox, digests.
+        .target(name: "PapersMail", dependencies: [
             "PapersCore", "PapersStore", "PapersSearch",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The web layer: pages, JSON API, feeds, accounts and sessions.
+        .target(name: "PapersWeb", dependencies: [
+            "PapersCore", "PapersStore", "PapersSearch", "PapersIngest", "PapersMail",
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dailypapers", dependencies: [
-            "PapersCore", "PapersStore", "PapersIngest", "PapersSearch", "PapersWeb", "MiniLM",
+            "PapersCore", "PapersStore", "PapersIngest", "PapersSearch", "PapersMail", "PapersWeb", "MiniLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -99,6 +99,12 @@ enum SQLiteMigrations {
                 try update.execute(arguments: [hash, row[0] as Int64])
             }
         }
+        migrator.registerMigration("0005-settings") { db in
+            // Values the site keeps for itself, such as the secret that signs links and tokens.
+            try db.execute(sql: "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)")
+        }
+        // 0006 is reserved for the community tables (accounts, sessions, votes, comments),
+        // 0007 for email (subscriptions, alerts, outbox).
         return migrator
     }
 }

@@ -506,3 +506,17 @@ enum JSONText {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
     }
 }
+
+// MARK: - Settings
+
+extension SQLiteStore {
+    /// The site's secret for signing links and tokens: 32 random bytes made on first use and
+    /// kept in the database, so every process on this database signs alike.
+    public func siteSecret() async throws -> [UInt8] {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO settings (key, value) VALUES ('site_secret', ?)",
+                           arguments: [Data(TokenSigner.randomBytes(32))])
+            return Array(try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'site_secret'")!)
+        }
+    }
+}
