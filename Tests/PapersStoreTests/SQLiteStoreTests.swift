@@ -108,13 +108,17 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         defer { folder.remove() }
         let path = folder.path("nested/dir/papers.sqlite")
         let store = try SQLiteStore(path: path)
-        #expect(try store.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext", "0004-text-hash"])
+        let applied = try store.appliedMigrations()
+        #expect(applied.starts(with: ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext", "0004-text-hash", "0005-settings"]))
+        let secret = try await store.siteSecret()
+        #expect(secret.count == 32)
         let mode = try await store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try await store.write(ImportBatch(papers: [samplePaper("2405.15738")]))
         let reopened = try SQLiteStore(path: path)
-        #expect(try reopened.appliedMigrations() == ["0001-catalog", "0002-embeddings", "0003-bulk-fulltext", "0004-text-hash"])
+        #expect(try reopened.appliedMigrations() == applied)
         #expect(try await reopened.stats().papers == 1)
+        #expect(try await reopened.siteSecret() == secret, "the site secret is made once and kept")
     }
 
     @Test func textHashMigrationBackfillsExistingPapers() async throws {
