@@ -64,6 +64,8 @@ let package = Package(
         .target(name: "PapersWeb", dependencies: [
             "PapersCore", "PapersStore", "PapersSearch", "PapersIngest", "PapersMail",
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,7 +79,8 @@ let package = Package(
         ]),
         // Embedding throughput and query latency, driven by bench/embed_bench.py.
         .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"]),
-        .target(name: "TestSupport", dependencies: ["PapersCore", "PapersSearch"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PapersCore", "PapersSearch", .product(name: "Hummingbird", package: "hummingbird")],
+                path: "Tests/TestSupport"),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore", "TestSupport"]),
         .testTarget(name: "PapersStoreTests", dependencies: ["PapersStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),

@@ -65,6 +65,12 @@ public struct TokenSigner: Sendable {
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
+    /// SHA-256 of `text`, hex: how session and API tokens are stored, so the database alone
+    /// does not let anyone in.
+    public static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// A random token for ids that must not be guessed (sessions, API tokens): 32 bytes, base64url.
     public static func randomToken() -> String { base64URL(Data(randomBytes(32))) }
 }

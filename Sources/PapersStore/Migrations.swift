@@ -103,8 +103,59 @@ enum SQLiteMigrations {
             // Values the site keeps for itself, such as the secret that signs links and tokens.
             try db.execute(sql: "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)")
         }
-        // 0006 is reserved for the community tables (accounts, sessions, votes, comments),
-        // 0007 for email (subscriptions, alerts, outbox).
+        migrator.registerMigration("0006-community") { db in
+            // Members, their sessions and API tokens (both stored as SHA-256 hashes, so a copy of
+            // the database does not let anyone sign in), votes and comments. Each paper keeps its
+            // member vote and visible comment counts, updated in the same transaction as the vote
+            // or comment, so lists add them to the imported counts without a join.
+            try db.execute(sql: """
+                CREATE TABLE members (
+                    id             INTEGER PRIMARY KEY,
+                    username       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    email          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    password_hash  TEXT NOT NULL,
+                    is_admin       INTEGER NOT NULL DEFAULT 0,
+                    created_at     REAL NOT NULL
+                );
+                CREATE TABLE sessions (
+                    token_hash  TEXT PRIMARY KEY NOT NULL,
+                    member_id   INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+                    created_at  REAL NOT NULL,
+                    expires_at  REAL NOT NULL
+                );
+                CREATE INDEX sessions_member ON sessions(member_id);
+                CREATE TABLE api_tokens (
+                    id            INTEGER PRIMARY KEY,
+                    member_id     INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+                    name          TEXT NOT NULL,
+                    token_hash    TEXT NOT NULL UNIQUE,
+                    prefix        TEXT NOT NULL,
+                    created_at    REAL NOT NULL,
+                    last_used_at  REAL
+                );
+                CREATE INDEX api_tokens_member ON api_tokens(member_id);
+                CREATE TABLE votes (
+                    paper_id    TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+                    member_id   INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+                    created_at  REAL NOT NULL,
+                    PRIMARY KEY (paper_id, member_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX votes_member ON votes(member_id);
+                CREATE TABLE comments (
+                    id          INTEGER PRIMARY KEY,
+                    paper_id    TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+                    member_id   INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+                    body        TEXT NOT NULL,
+                    created_at  REAL NOT NULL,
+                    hidden_at   REAL
+                );
+                CREATE INDEX comments_paper ON comments(paper_id, created_at);
+                ALTER TABLE papers ADD COLUMN member_votes INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE papers ADD COLUMN member_comments INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE featured ADD COLUMN submitted_by INTEGER REFERENCES members(id) ON DELETE SET NULL;
+                """)
+        }
+        // 0007 is reserved for email (subscriptions, alerts, outbox).
         return migrator
     }
 }

@@ -240,14 +240,15 @@ extension SQLiteStore {
         if let page = query.page {
             switch page.sort {
             case .newest: pageClause = "ORDER BY f.featured_at DESC, p.id"
-            case .upvotes: pageClause = "ORDER BY f.imported_upvotes DESC, f.featured_at DESC, p.id"
+            case .upvotes: pageClause = "ORDER BY f.imported_upvotes + p.member_votes DESC, f.featured_at DESC, p.id"
             case .trending: throw StoreError("a sorted page of featured papers cannot be ordered by trending in SQL")
             }
             pageClause += " LIMIT ? OFFSET ?"
             _ = arguments.append(contentsOf: [page.limit, page.offset])
         }
         let sql = """
-            SELECT \(Self.prefixed(Self.paperColumns, "p")), \(Self.prefixed(Self.featuredColumns, "f"))
+            SELECT \(Self.prefixed(Self.paperColumns, "p")), \(Self.prefixed(Self.featuredColumns, "f")),
+                   p.member_votes, p.member_comments
             FROM featured f JOIN papers p ON p.id = f.paper_id
             \(whereClause) \(pageClause)
             """
@@ -255,8 +256,9 @@ extension SQLiteStore {
         return try await writer.read { db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: bound).map { row in
                 let entry = Self.featuredEntry(from: row, offset: 16)
+                // Member votes and comments count for the paper wherever it is featured.
                 return PaperCard(paper: Self.paper(from: row), featured: entry,
-                                 upvotes: entry.importedUpvotes, comments: entry.importedComments)
+                                 upvotes: entry.importedUpvotes + (row[24] as Int), comments: entry.importedComments + (row[25] as Int))
             }
         }
     }
@@ -286,7 +288,8 @@ extension SQLiteStore {
                 SELECT \(Self.featuredColumns) FROM featured WHERE paper_id = ? ORDER BY day DESC LIMIT 1
                 """), arguments: [id.rawValue]).map { Self.featuredEntry(from: $0) }
             let counts = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT coalesce(max(imported_upvotes), 0), coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = ?
+                SELECT coalesce(max(imported_upvotes), 0) + p.member_votes, coalesce(max(imported_comments), 0) + p.member_comments
+                FROM papers p LEFT JOIN featured f ON f.paper_id = p.id WHERE p.id = ?
                 """), arguments: [id.rawValue])!
             return PaperCard(paper: paper, featured: latest, upvotes: counts[0], comments: counts[1])
         }
@@ -324,8 +327,8 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(Self.prefixed(Self.paperColumns, "p")),
                        snippet(papers_fts, 1, char(2), char(3), '…', 40),
-                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id),
-                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id)
+                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id) + p.member_votes,
+                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id) + p.member_comments
                 FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
                 WHERE papers_fts MATCH ?\(conditions)
                 ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.id
@@ -358,8 +361,8 @@ extension SQLiteStore {
         let found = try await writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.prefixed(Self.paperColumns, "p")),
-                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id),
-                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id)
+                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id) + p.member_votes,
+                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id) + p.member_comments
                 FROM papers p WHERE p.id IN (\(placeholders))
                 """, arguments: arguments).map { row in
                 PaperCard(paper: Self.paper(from: row), upvotes: row[16], comments: row[17])

@@ -1,15 +1,20 @@
 import Foundation
 import Hummingbird
 import Logging
+import PapersCore
+import PapersStore
 
 /// An error with the status and the message a user should see.
 public struct WebError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var message: String
+    /// Seconds to wait, sent as `Retry-After` (429s).
+    public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) {
         self.status = status
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     static func badRequest(_ message: String) -> WebError { WebError(.badRequest, message) }
@@ -27,10 +32,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let (status, message) = describe(error, path: request.uri.path, logger: context.logger)
-            if request.uri.path.hasPrefix("/api/") {
-                return Responses.json(API.ErrorJSON(error: message), status: status).response
-            }
-            return Responses.html(Pages(siteName: siteName, now: now()).error(status: Int(status.code), message: message), status: status).response
+            var response = request.uri.path.hasPrefix("/api/") || request.headers[.accept]?.hasPrefix("application/json") == true
+                ? Responses.json(API.ErrorJSON(error: message), status: status).response
+                : Responses.html(Pages(siteName: siteName, now: now()).error(status: Int(status.code), message: message), status: status).response
+            if let retry = (error as? WebError)?.retryAfter { response.headers[.retryAfter] = String(retry) }
+            return response
         }
     }
 
@@ -38,6 +44,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as WebError:
             return (error.status, error.message)
+        case let error as InputError:
+            return (HTTPResponse.Status(code: 422, reasonPhrase: "Unprocessable Content"), error.description)
+        case let error as CommunityStoreError:
+            return (.conflict, error.description)
         case let error as HTTPError:
             if error.status == .notFound { return (.notFound, "There is nothing at \(path).") }
             return (error.status, error.body ?? error.status.reasonPhrase)

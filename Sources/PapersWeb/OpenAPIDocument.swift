@@ -12,7 +12,10 @@ enum OpenAPIDocument {
                 "description": "Compatible with Hugging Face's daily-papers API: point huggingface_hub at this server with HF_ENDPOINT. Errors are JSON {\"error\": \"...\"}.",
             ] as [String: Any],
             "paths": paths,
-            "components": ["schemas": schemas],
+            "components": ["schemas": schemas, "securitySchemes": [
+                "apiToken": ["type": "http", "scheme": "bearer",
+                             "description": "An API token made on the settings page (/settings), sent as Authorization: Bearer dp_..."],
+            ]] as [String: Any],
         ]
     }
 
@@ -84,6 +87,53 @@ enum OpenAPIDocument {
                           "400": error400, "404": error404,
                           "503": json(ref("Error"), "No embedding model, or the paper has no vector yet")],
         ] as [String: Any]],
+        "/api/papers/{id}/vote": ["post": [
+            "summary": "Upvote or un-upvote a paper as the token's owner (toggles without a body)",
+            "operationId": "votePaper",
+            "security": [["apiToken": []]],
+            "parameters": [idParameter],
+            "requestBody": ["required": false, "content": ["application/json": ["schema": [
+                "type": "object", "properties": ["upvoted": ["type": "boolean", "description": "true to upvote, false to remove the upvote"]],
+            ]]]] as [String: Any],
+            "responses": ["200": json(ref("Vote"), "The vote and the paper's upvotes"), "400": error400,
+                          "401": json(ref("Error"), "No valid API token"), "404": error404],
+        ] as [String: Any]],
+        "/api/papers/{id}/comments": [
+            "get": [
+                "summary": "A paper's comments, oldest first (hidden ones left out)",
+                "operationId": "listComments",
+                "parameters": [idParameter],
+                "responses": ["200": json(["type": "array", "items": ref("Comment")], "Comments"), "400": error400, "404": error404],
+            ] as [String: Any],
+            "post": [
+                "summary": "Comment on a paper as the token's owner",
+                "operationId": "postComment",
+                "security": [["apiToken": []]],
+                "parameters": [idParameter],
+                "requestBody": ["required": true, "content": ["application/json": ["schema": [
+                    "type": "object", "required": ["text"],
+                    "properties": ["text": ["type": "string", "minLength": 1, "maxLength": 5000, "description": "Plain text"]],
+                ]]]] as [String: Any],
+                "responses": ["201": json(ref("Comment"), "The comment"), "400": error400,
+                              "401": json(ref("Error"), "No valid API token"), "404": error404,
+                              "422": json(ref("Error"), "Empty or longer than 5,000 characters"),
+                              "429": json(ref("Error"), "Too many comments; see Retry-After")],
+            ] as [String: Any],
+        ],
+        "/api/submit": ["post": [
+            "summary": "Submit a paper to today's page as the token's owner; unknown papers are looked up on arXiv",
+            "operationId": "submitPaper",
+            "security": [["apiToken": []]],
+            "requestBody": ["required": true, "content": ["application/json": ["schema": [
+                "type": "object", "required": ["id"],
+                "properties": ["id": ["type": "string", "description": "arXiv id or abs/pdf link, e.g. 2405.15738"]],
+            ]]]] as [String: Any],
+            "responses": ["201": json(ref("Submission"), "Featured today"), "400": error400,
+                          "401": json(ref("Error"), "No valid API token"),
+                          "409": json(ref("Error"), "Already on today's page"),
+                          "422": json(ref("Error"), "Not an arXiv id, or arXiv has no such paper"),
+                          "502": json(ref("Error"), "arXiv could not be reached")],
+        ] as [String: Any]],
         "/papers/{id}.md": ["get": [
             "summary": "One paper as Markdown (huggingface_hub's read_paper)",
             "operationId": "readPaper",
@@ -118,6 +168,17 @@ enum OpenAPIDocument {
 
     static var schemas: [String: Any] { [
         "Error": ["type": "object", "required": ["error"], "properties": ["error": ["type": "string"]]] as [String: Any],
+        "Vote": ["type": "object", "required": ["paper", "upvoted", "upvotes"], "properties": [
+            "paper": ["type": "string"], "upvoted": ["type": "boolean"], "upvotes": ["type": "integer"],
+        ]] as [String: Any],
+        "Comment": ["type": "object", "required": ["id", "paper", "author", "text", "createdAt"], "properties": [
+            "id": ["type": "integer"], "paper": ["type": "string"], "author": ["type": "string"],
+            "text": ["type": "string", "description": "Plain text; escape it before showing it as HTML"],
+            "createdAt": ["type": "string", "format": "date-time"],
+        ]] as [String: Any],
+        "Submission": ["type": "object", "required": ["paper", "day", "submitter"], "properties": [
+            "paper": ref("Paper"), "day": ["type": "string", "format": "date"], "submitter": ["type": "string"],
+        ]] as [String: Any],
         "Author": ["type": "object", "required": ["name"], "properties": ["name": ["type": "string"], "hidden": ["type": "boolean"]]] as [String: Any],
         "HubUser": ["type": "object", "required": ["user"], "properties": [
             "user": ["type": "string"], "name": ["type": "string"], "fullname": ["type": "string"],

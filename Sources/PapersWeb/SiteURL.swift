@@ -23,6 +23,25 @@ public enum SiteRoute: Sendable, Hashable {
     case openAPI
     case health
     case metrics
+    // Community
+    case signIn(next: String? = nil)
+    case signUp(next: String? = nil)
+    case signOut
+    case settings
+    case settingsPassword
+    case settingsTokens
+    case settingsTokenDelete(Int64)
+    case submit
+    case vote(ArxivID)
+    case comments(ArxivID)
+    case feature(ArxivID)
+    case unfeature(ArxivID)
+    case commentDelete(PaperComment.ID)
+    case commentHide(PaperComment.ID)
+    case commentUnhide(PaperComment.ID)
+    case apiVote(ArxivID)
+    case apiComments(ArxivID)
+    case apiSubmit
 
     /// The route patterns the router registers (Hummingbird syntax), with the route name
     /// used in metrics.
@@ -47,6 +66,30 @@ public enum SiteRoute: Sendable, Hashable {
         ("api.openapi", "/api/openapi.json"),
         ("health", "/healthz"),
         ("metrics", "/metrics"),
+        ("signin", "/signin"),
+        ("signup", "/signup"),
+        ("signout", "/signout"),
+        ("settings", "/settings"),
+        ("settings.password", "/settings/password"),
+        ("settings.tokens", "/settings/tokens"),
+        ("settings.token_delete", "/settings/tokens/:token/delete"),
+        ("submit", "/submit"),
+        ("vote", "/papers/:id/vote"),
+        ("vote", "/papers/:id/:number/vote"),
+        ("comments", "/papers/:id/comments"),
+        ("comments", "/papers/:id/:number/comments"),
+        ("feature", "/papers/:id/feature"),
+        ("feature", "/papers/:id/:number/feature"),
+        ("unfeature", "/papers/:id/unfeature"),
+        ("unfeature", "/papers/:id/:number/unfeature"),
+        ("comment.delete", "/comments/:comment/delete"),
+        ("comment.hide", "/comments/:comment/hide"),
+        ("comment.unhide", "/comments/:comment/unhide"),
+        ("api.vote", "/api/papers/:id/vote"),
+        ("api.vote", "/api/papers/:id/:number/vote"),
+        ("api.comments", "/api/papers/:id/comments"),
+        ("api.comments", "/api/papers/:id/:number/comments"),
+        ("api.submit", "/api/submit"),
     ]
 
     public var url: SiteURL {
@@ -69,6 +112,24 @@ public enum SiteRoute: Sendable, Hashable {
         case .openAPI: return SiteURL("/api/openapi.json")
         case .health: return SiteURL("/healthz")
         case .metrics: return SiteURL("/metrics")
+        case let .signIn(next): return SiteURL("/signin", query: [("next", next)])
+        case let .signUp(next): return SiteURL("/signup", query: [("next", next)])
+        case .signOut: return SiteURL("/signout")
+        case .settings: return SiteURL("/settings")
+        case .settingsPassword: return SiteURL("/settings/password")
+        case .settingsTokens: return SiteURL("/settings/tokens")
+        case let .settingsTokenDelete(id): return SiteURL("/settings/tokens/\(id)/delete")
+        case .submit: return SiteURL("/submit")
+        case let .vote(id): return SiteURL("/papers/\(id)/vote")
+        case let .comments(id): return SiteURL("/papers/\(id)/comments")
+        case let .feature(id): return SiteURL("/papers/\(id)/feature")
+        case let .unfeature(id): return SiteURL("/papers/\(id)/unfeature")
+        case let .commentDelete(id): return SiteURL("/comments/\(id)/delete")
+        case let .commentHide(id): return SiteURL("/comments/\(id)/hide")
+        case let .commentUnhide(id): return SiteURL("/comments/\(id)/unhide")
+        case let .apiVote(id): return SiteURL("/api/papers/\(id)/vote")
+        case let .apiComments(id): return SiteURL("/api/papers/\(id)/comments")
+        case .apiSubmit: return SiteURL("/api/submit")
         }
     }
 }

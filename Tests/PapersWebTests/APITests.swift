@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import PapersCore
 import PapersStore
 import PapersSearch
@@ -81,21 +83,38 @@ import FoundationXML
     }
 
     @Test func openAPIDocumentDescribesEveryRoute() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+        let app = Fixture.communityApp(store: try await Fixture.store())
         let doc = try #require(try json(try await get(app, "/api/openapi.json")) as? [String: Any])
         #expect(doc["openapi"] as? String == "3.1.0")
-        let documented = Set((doc["paths"] as? [String: Any] ?? [:]).keys)
-        // Every public route is documented (pages excepted), and every documented path answers.
+        let paths = doc["paths"] as? [String: [String: Any]] ?? [:]
+        let documented = Set(paths.keys)
+        // Every public route is documented (pages excepted), and every documented operation answers.
         let apiPatterns = SiteRoute.patterns.map(\.pattern).filter { $0.hasPrefix("/api/") || $0.hasPrefix("/feeds/") || $0 == "/healthz" || $0 == "/metrics" }
         for pattern in apiPatterns where !pattern.contains(":number") {
             let openAPIPath = pattern.replacingOccurrences(of: ":id", with: "{id}")
             #expect(documented.contains(openAPIPath), "\(pattern) is not in the OpenAPI document")
         }
-        for path in documented {
-            let uri = path.replacingOccurrences(of: "{id}", with: "2506.00001") + (path.contains("search") ? "?q=sparse" : "")
-            // Without a model, similar papers answer 503 as documented.
-            let expected = path.hasSuffix("/similar") ? 503 : 200
-            #expect(try await get(app, uri).status == expected, "\(uri) is documented but does not answer")
+        // (method names and whether each operation declares security), Sendable for the test client.
+        let operations: [(path: String, get: Bool, post: Bool, secured: Bool)] = paths.map { path, ops in
+            (path, ops["get"] != nil, ops["post"] != nil, (ops["post"] as? [String: Any])?["security"] != nil)
+        }
+        let application = Application(router: app.router())
+        try await application.test(.router) { client in
+            for operation in operations {
+                let path = operation.path
+                let uri = path.replacingOccurrences(of: "{id}", with: "2506.00001") + (path.contains("search") ? "?q=sparse" : "")
+                if operation.get {
+                    // Without a model, similar papers answer 503 as documented.
+                    let expected: UInt = path.hasSuffix("/similar") ? 503 : 200
+                    #expect(try await client.execute(uri: uri, method: .get).status.code == expected, "GET \(uri) is documented but does not answer")
+                }
+                if operation.post {
+                    // Every POST needs an API token, as documented.
+                    #expect(operation.secured)
+                    let response = try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+                    #expect(response.status == .unauthorized, "POST \(uri) without a token must answer 401")
+                }
+            }
         }
     }
 

@@ -44,7 +44,7 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         let second = try #require(page.body.range(of: "Diffusion Models for Protein Design"))
         #expect(first.lowerBound < second.lowerBound)
         #expect(page.body.contains("• 2 authors"))
-        #expect(page.body.contains("▲ 40"))
+        #expect(page.body.contains("<span class=\"count\">40</span>"))
         #expect(page.body.contains("href=\"/papers/date/2025-06-02\""), "previous day with papers")
         #expect(page.body.contains("href=\"/papers/week/2025-W23\""))
         #expect(!page.body.contains("Old Favourite"))
@@ -115,7 +115,7 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         #expect(page.status == 200)
         for text in ["Sparse Mixtures of Experts at Scale", "Ada Lovelace, Alan Turing", "We study things.",
                      "https://arxiv.org/abs/2506.00001", "https://arxiv.org/pdf/2506.00001",
-                     "https://github.com/example/moe", "★ 321", "https://example.org/moe", "▲ 40 upvotes",
+                     "https://github.com/example/moe", "★ 321", "https://example.org/moe", "<span class=\"count\">40</span>",
                      "href=\"/papers/date/2025-06-03\"", "submitted by Akhaliq (akhaliq)", "Published on arXiv Jun 1",
                      "Similar papers", "Comments", "/papers/2506.00001.md"] {
             #expect(page.body.contains(text), "paper page lacks \(text)")

@@ -5,7 +5,7 @@ import PapersCore
 enum CardView {
     static let abstractLength = 280
 
-    static func render(_ card: PaperCard, now: Date) -> HTML {
+    static func render(_ card: PaperCard, now: Date, viewer: Viewer? = nil) -> HTML {
         let paper = card.paper
         let authors = paper.authors.count == 1 ? "1 author" : "\(paper.authors.count) authors"
         let date = (paper.publishedAt ?? card.featured?.featuredAt).map { DisplayDate.short($0, now: now) }
@@ -16,7 +16,7 @@ enum CardView {
         <article class="card">
           <h3><a href="\(SiteRoute.paper(paper.id).url)">\(paper.title)</a></h3>
           <p>\(summary(card))</p>
-          <div class="meta"><span>• \(authors)</span>\(date.map { (d: String) -> HTML in "<span>· \(d)</span>" })\(extras)<span class="votes" title="upvotes">▲ \(card.upvotes)</span></div>
+          <div class="meta"><span>• \(authors)</span>\(date.map { (d: String) -> HTML in "<span>· \(d)</span>" })\(extras)\(VoteControl.render(card, viewer: viewer, next: nil))</div>
         </article>
         """
     }
@@ -46,7 +46,7 @@ enum CardView {
         return String(cut[..<end]) + " …"
     }
 
-    static func list(_ cards: [PaperCard], now: Date) -> HTML {
-        HTML(raw: cards.map { render($0, now: now).rendered }.joined(separator: "\n"))
+    static func list(_ cards: [PaperCard], now: Date, viewer: Viewer? = nil) -> HTML {
+        HTML(raw: cards.map { render($0, now: now, viewer: viewer).rendered }.joined(separator: "\n"))
     }
 }

@@ -2,7 +2,7 @@ import PapersCore
 
 /// The one layout every page shares.
 enum Layout {
-    static func page(title: String, siteName: String, query: String = "", head: HTML = .empty, body: HTML) -> HTML {
+    static func page(title: String, siteName: String, query: String = "", head: HTML = .empty, viewer: Viewer? = nil, body: HTML) -> HTML {
         let fullTitle = title.isEmpty ? siteName : "\(title) · \(siteName)"
         return """
         <!doctype html>
@@ -26,6 +26,7 @@ enum Layout {
           <form class="search" action="/search" method="get" role="search">
             <input type="search" name="q" value="\(query)" placeholder="Search papers" aria-label="Search papers">
           </form>
+          <nav class="account">\(accountLinks(viewer))</nav>
         </header>
         <main>
         \(body)
@@ -34,10 +35,44 @@ enum Layout {
           <a href="\(SiteRoute.feedDaily.url)">RSS: daily</a> · <a href="\(SiteRoute.feedTrending.url)">RSS: trending</a> ·
           <a href="\(SiteRoute.openAPI.url)">API</a>
         </footer>
+        \(viewer?.member == nil ? HTML.empty : voteScript)
         </body>
         </html>
         """
     }
+
+    /// Sign in and up for visitors; submit, settings and sign out for members.
+    static func accountLinks(_ viewer: Viewer?) -> HTML {
+        guard let viewer, let member = viewer.member else {
+            return "<a href=\"\(SiteRoute.signIn().url)\">Sign in</a> <a href=\"\(SiteRoute.signUp().url)\">Sign up</a>"
+        }
+        return """
+        <a href="\(SiteRoute.submit.url)">Submit</a>
+        <a href="\(SiteRoute.settings.url)" title="Settings">\(member.username)\(member.isAdmin ? " (admin)" : "")</a>
+        <form method="post" action="\(SiteRoute.signOut.url)" class="inline">\(viewer.csrfField)<button class="link" type="submit">Sign out</button></form>
+        """
+    }
+
+    /// Progressive enhancement of the vote buttons: with JavaScript the form is sent in the
+    /// background and the count updates in place; without it the form posts and redirects back.
+    static let voteScript = HTML(raw: """
+    <script>
+    document.addEventListener("submit", async function (event) {
+      var form = event.target;
+      if (!form.classList || !form.classList.contains("vote")) return;
+      event.preventDefault();
+      try {
+        var response = await fetch(form.action, {method: "POST", headers: {"Accept": "application/json"},
+                                                 body: new URLSearchParams(new FormData(form)), credentials: "same-origin"});
+        if (!response.ok) throw new Error(String(response.status));
+        var result = await response.json();
+        var button = form.querySelector("button");
+        button.setAttribute("aria-pressed", result.upvoted ? "true" : "false");
+        button.querySelector(".count").textContent = result.upvotes;
+      } catch (error) { form.submit(); }
+    });
+    </script>
+    """)
 
     static let stylesheet = HTML(raw: """
     :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--accent:#0969da;--bg:#fff;--card:#f6f8fa;--mark:#fff3b0}
@@ -73,6 +108,24 @@ enum Layout {
     .searchform input[type=search]{font:inherit;padding:.35rem .6rem;border:1px solid var(--line);border-radius:6px;min-width:20rem}
     .searchform button{font:inherit;padding:.3rem .9rem;border:1px solid var(--line);border-radius:6px;background:var(--card)}
     .notice{color:#9a6700;background:#fff8c5;padding:.4rem .7rem;border-radius:6px;width:100%}
+    nav.account{display:flex;gap:.8rem;align-items:center}
+    form.inline{display:inline;margin:0}
+    button.link{font:inherit;border:0;background:none;color:var(--accent);padding:0;cursor:pointer}
+    .vote button,.vote a{font:inherit;font-weight:600;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);padding:.1rem .55rem;cursor:pointer}
+    .vote button[aria-pressed=true]{background:#ddf4ff;border-color:var(--accent);color:var(--accent)}
+    .meta .vote{margin-left:auto}
+    .form{display:grid;gap:.7rem;max-width:26rem}
+    .form label{display:grid;gap:.2rem}
+    .form input,.form textarea,.form select{font:inherit;padding:.4rem .6rem;border:1px solid var(--line);border-radius:6px}
+    .form button,.button{font:inherit;padding:.4rem 1rem;border:1px solid var(--line);border-radius:6px;background:var(--card);cursor:pointer;justify-self:start}
+    .error{color:#82071e;background:#ffebe9;padding:.5rem .8rem;border-radius:6px}
+    .success{color:#116329;background:#dafbe1;padding:.5rem .8rem;border-radius:6px}
+    .comment{border-top:1px solid var(--line);padding:.6rem 0}
+    .comment .who{color:var(--muted);font-size:.9rem}
+    .comment p{white-space:pre-wrap;margin:.3rem 0}
+    .comment form{display:inline}
+    .token{font-family:ui-monospace,monospace;background:#eef1f4;padding:.3rem .5rem;border-radius:4px;word-break:break-all}
+    table.tokens{border-collapse:collapse}table.tokens td,table.tokens th{padding:.3rem .8rem .3rem 0;text-align:left}
     .tag{display:inline-block;border:1px solid var(--line);border-radius:999px;padding:0 .5rem;font-size:.8rem;color:var(--muted)}
     """)
 }

@@ -6,6 +6,12 @@ import PapersSearch
 struct Pages {
     let siteName: String
     let now: Date
+    /// Who is looking; nil for the anonymous (cacheable) version of a page.
+    var viewer: Viewer? = nil
+
+    func layout(title: String, siteName: String, query: String = "", head: HTML = .empty, body: HTML) -> HTML {
+        Layout.page(title: title, siteName: siteName, query: query, head: head, viewer: viewer, body: body)
+    }
 
     enum Period {
         case day(Day), week(ISOWeek), month(YearMonth)
@@ -36,8 +42,8 @@ struct Pages {
         """
         let content = cards.isEmpty
             ? HTML("<p class=\"empty\">No papers were featured in this period.</p>")
-            : CardView.list(cards, now: now)
-        return Layout.page(title: heading, siteName: siteName, body: """
+            : CardView.list(cards, now: now, viewer: viewer)
+        return layout(title: heading, siteName: siteName, body: """
             <h1>\(heading)</h1>
             \(nav)
             \(content)
@@ -47,8 +53,8 @@ struct Pages {
     func trending(_ cards: [PaperCard], windowDays: Int) -> HTML {
         let content = cards.isEmpty
             ? HTML("<p class=\"empty\">Nothing has been featured in the last \(windowDays) days.</p>")
-            : CardView.list(cards, now: now)
-        return Layout.page(title: "Trending", siteName: siteName, body: """
+            : CardView.list(cards, now: now, viewer: viewer)
+        return layout(title: "Trending", siteName: siteName, body: """
             <h1>Trending papers</h1>
             <p class="pager">Papers featured in the last \(windowDays) days, ranked by upvotes that decay with age:
             score = (upvotes + 1) / (days since featured + 1)^\(String(TrendingScore.gravity)). <a href="\(SiteRoute.feedTrending.url)">RSS</a></p>
@@ -58,7 +64,7 @@ struct Pages {
 
     /// The first-run page: no papers yet, and how to get some.
     func emptyCatalog() -> HTML {
-        Layout.page(title: "", siteName: siteName, body: """
+        layout(title: "", siteName: siteName, body: """
             <h1>No papers yet</h1>
             <div class="empty">
             <p>This Daily Papers site has no papers in its database yet. Import some:</p>
@@ -69,7 +75,7 @@ struct Pages {
             """)
     }
 
-    func paper(_ card: PaperCard, featured: [FeaturedEntry], similar: [PaperCard]?, semanticAvailable: Bool) -> HTML {
+    func paper(_ card: PaperCard, featured: [FeaturedEntry], similar: [PaperCard]?, semanticAvailable: Bool, comments: [PaperComment] = []) -> HTML {
         let p = card.paper
         var links: [HTML] = [
             "<a href=\"\(p.absURL)\">arXiv abstract</a>",
@@ -86,19 +92,20 @@ struct Pages {
         }
         let published = p.publishedAt.map { (d: Date) -> HTML in "<p>Published on arXiv \(DisplayDate.short(d, now: now))\(p.version > 0 ? " (v\(p.version))" : "")</p>" }
         let categories = p.categories.map { (c: String) -> HTML in "<span class=\"tag\">\(c)</span> " }
-        return Layout.page(title: p.title, siteName: siteName, body: """
+        return layout(title: p.title, siteName: siteName, body: """
             <article class="paper">
             <h1>\(p.title)</h1>
             <p class="authors">\(p.authors.joined(separator: ", "))</p>
             \(published)
             <p>\(categories)</p>
             <p class="links">\(links.joined(separator: " "))</p>
-            <p class="votes" title="upvotes">▲ \(card.upvotes) upvote\(card.upvotes == 1 ? "" : "s")</p>
+            <div class="paper-votes">\(VoteControl.render(card, viewer: viewer, next: SiteRoute.paper(p.id).url.path))</div>
             <section><h2>Abstract</h2><p class="abstract">\(p.abstract)</p></section>
             \(p.aiSummary.map { (s: String) -> HTML in "<section><h2>Summary</h2><p>\(s)</p></section>" })
             <section><h2>Featured</h2>\(featured.isEmpty ? HTML("<p class=\"placeholder\">Not featured on a daily page yet.</p>") : "<ul>\(featuredList)</ul>")</section>
             <section id="similar"><h2>Similar papers</h2>\(similarSection(similar, semanticAvailable: semanticAvailable))</section>
-            <section id="comments"><h2>Comments</h2><p class="placeholder">Comments are not open on this site yet.</p></section>
+            \(adminTools(p.id, featured: featured))
+            \(commentsSection(p.id, comments: comments))
             </article>
             """)
     }
@@ -110,13 +117,13 @@ struct Pages {
         guard let similar else {
             return "<p class=\"placeholder\">This paper has not been embedded yet; similar papers appear once it has.</p>"
         }
-        return similar.isEmpty ? "<p class=\"placeholder\">No similar papers found.</p>" : CardView.list(similar, now: now)
+        return similar.isEmpty ? "<p class=\"placeholder\">No similar papers found.</p>" : CardView.list(similar, now: now, viewer: viewer)
     }
 
     func search(_ parameters: SearchParameters, result: SearchResults?, semanticAvailable: Bool) -> HTML {
         let form = searchForm(parameters, semanticAvailable: semanticAvailable)
         guard let result else {
-            return Layout.page(title: "Search", siteName: siteName, body: """
+            return layout(title: "Search", siteName: siteName, body: """
                 <h1>Search</h1>
                 \(form)
                 <p>Search titles, abstracts and authors by keyword, by meaning, or both (hybrid). Use "quotes" for a phrase.</p>
@@ -125,9 +132,9 @@ struct Pages {
         let query = parameters.query
         let previous = result.page > 1 ? HTML("<a rel=\"prev\" href=\"\(SiteRoute.search(parameters.with(page: result.page - 1)).url)\">← Previous</a>") : .empty
         let next = result.page < result.pageCount ? HTML("<a rel=\"next\" href=\"\(SiteRoute.search(parameters.with(page: result.page + 1)).url)\">Next →</a>") : .empty
-        let content = result.cards.isEmpty ? HTML("<p class=\"empty\">No paper matches “\(query)”.</p>") : CardView.list(result.cards, now: now)
+        let content = result.cards.isEmpty ? HTML("<p class=\"empty\">No paper matches “\(query)”.</p>") : CardView.list(result.cards, now: now, viewer: viewer)
         let notice = result.notice.map { (n: String) -> HTML in "<p class=\"notice\">\(n)</p>" }
-        return Layout.page(title: "Search: \(query)", siteName: siteName, query: query, body: """
+        return layout(title: "Search: \(query)", siteName: siteName, query: query, body: """
             <h1>Search</h1>
             \(form)
             \(notice)
@@ -158,7 +165,7 @@ struct Pages {
     }
 
     func error(status: Int, message: String) -> HTML {
-        Layout.page(title: "Error \(status)", siteName: siteName, body: """
+        layout(title: "Error \(status)", siteName: siteName, body: """
             <h1>\(status == 404 ? "Not found" : "Something is wrong")</h1>
             <p class="empty">\(message)</p>
             <p><a href="\(SiteRoute.home.url)">Back to today's papers</a></p>
