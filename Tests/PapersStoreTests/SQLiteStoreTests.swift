@@ -145,4 +145,29 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         let error = #expect(throws: StoreError.self) { try SQLiteStore(path: "/proc/forbidden/x.sqlite") }
         #expect(error?.description.hasPrefix("/proc/forbidden/x.sqlite:") == true)
     }
+
+    @Test func sessionsExpireAndVoteCountsFollowVotes() async throws {
+        let store = try SQLiteStore()
+        _ = try await store.write(ImportBatch(papers: [samplePaper("2405.15738")]))
+        let now = Date(timeIntervalSince1970: 1_750_000_000)
+        let member = try await store.createMember(username: "ada", email: "ada@example.org", passwordHash: "x", isAdmin: false, now: now)
+        await #expect(throws: CommunityStoreError.taken(field: "username")) {
+            try await store.createMember(username: "ADA", email: "other@example.org", passwordHash: "x", isAdmin: false, now: now)
+        }
+        try await store.createSession(tokenHash: "h1", member: member.id, now: now, expires: now.addingTimeInterval(60))
+        #expect(try await store.sessionMember(tokenHash: "h1", now: now.addingTimeInterval(59))?.username == "ada")
+        #expect(try await store.sessionMember(tokenHash: "h1", now: now.addingTimeInterval(61)) == nil, "an expired session signs nobody in")
+        let id = ArxivID("2405.15738")!
+        #expect(try await store.vote(member: member.id, paper: id, upvoted: nil, now: now)! == (true, 1))
+        #expect(try await store.vote(member: member.id, paper: id, upvoted: true, now: now)! == (true, 1))
+        #expect(try await store.card(id)?.upvotes == 1)
+        #expect(try await store.vote(member: member.id, paper: id, upvoted: nil, now: now)! == (false, 0))
+        #expect(try await store.vote(member: member.id, paper: ArxivID("2405.99999")!, upvoted: nil, now: now) == nil)
+        let comment = try #require(try await store.addComment(member: member.id, paper: id, body: "hi", now: now))
+        #expect(try await store.card(id)?.comments == 1)
+        try await store.setCommentHidden(comment.id, hidden: true, now: now)
+        #expect(try await store.card(id)?.comments == 0, "hidden comments are not counted")
+        try await store.deleteComment(comment.id)
+        #expect(try await store.card(id)?.comments == 0)
+    }
 }

@@ -348,6 +348,7 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
                 let today = try await browser.get("/api/daily_papers?date=2025-06-04&submitter=frank")
                 #expect(today.body.contains("2506.00004"))
                 #expect(try await browser.get("/papers/2506.00004").body.contains("submitted by frank"))
+                #expect(try await browser.get("/papers/date/2025-06-04").body.contains("· submitted by frank</span>"), "the card names the submitter")
                 let again = try await browser.post("/submit", ["id": "2506.00004"])
                 #expect(again.status == 409)
                 #expect(again.body.contains("already on today&#39;s page"))

@@ -11,6 +11,9 @@ enum CardView {
         let date = (paper.publishedAt ?? card.featured?.featuredAt).map { DisplayDate.short($0, now: now) }
         var extras = [HTML]()
         if card.comments > 0 { extras.append("<span title=\"comments\">· \(card.comments) comment\(card.comments == 1 ? "" : "s")</span>") }
+        if let submitter = card.featured?.submitter {
+            extras.append("<span class=\"submitter\">· submitted by \(submitter.user)</span>")
+        }
         if let stars = paper.githubStars, paper.githubRepo != nil { extras.append("<span title=\"GitHub stars\">· ★ \(stars)</span>") }
         return """
         <article class="card">
