@@ -6,6 +6,7 @@ import os
 import pathlib
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -105,15 +106,17 @@ def arxiv_replay():
     replay.shutdown()
 
 
-@pytest.fixture(scope="session")
-def server(database, arxiv_replay):
+def serve(database, port, arxiv_url):
+    """Starts `dailypapers serve` on `port`, waits until it answers, and yields its base URL;
+    afterwards stops it with SIGTERM and checks it exits 0."""
+    base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [str(BINARY), "serve", "--database", database, "--port", str(PORT), "--base-url", BASE,
-         "--no-background-embedding", "--arxiv-url", arxiv_replay],
+        [str(BINARY), "serve", "--database", database, "--port", str(port), "--base-url", base,
+         "--no-background-embedding", "--arxiv-url", arxiv_url],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until_ready(BASE, process)
-        yield BASE
+        wait_until_ready(base, process)
+        yield base
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -122,3 +125,23 @@ def server(database, arxiv_replay):
             process.kill()
             raise AssertionError("the server did not stop within 30 s of SIGTERM")
         assert code == 0, f"the server exited with {code} after SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def server(database, arxiv_replay):
+    yield from serve(database, PORT, arxiv_replay)
+
+
+@pytest.fixture(scope="session")
+def community_database(database):
+    """A copy of the catalog for the tests that vote, comment and submit, so the read-only
+    tests see the imported data unchanged whatever order tests run in."""
+    path = database.replace(".sqlite", "-community.sqlite")
+    with sqlite3.connect(database) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    return path
+
+
+@pytest.fixture(scope="session")
+def community_server(community_database, arxiv_replay):
+    yield from serve(community_database, free_port(), arxiv_replay)

@@ -16,20 +16,21 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import BASE, BINARY, needs_data
+from conftest import BINARY, needs_data
 
 
 class Member:
     """A visitor with a cookie jar who loads forms before posting them, as a browser does."""
 
-    def __init__(self):
+    def __init__(self, base):
+        self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.csrf = ""
 
     def request(self, path, data=None, headers=None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(BASE + path, data=body, headers=headers or {})
+        req = urllib.request.Request(self.base + path, data=body, headers=headers or {})
         try:
             with self.opener.open(req, timeout=30) as response:
                 status, text, url = response.status, response.read().decode(), response.url
@@ -56,17 +57,18 @@ class Member:
         return self
 
 
-def api_upvotes(paper):
-    with urllib.request.urlopen(f"{BASE}/api/papers/{paper}", timeout=10) as r:
+def api_upvotes(base, paper):
+    with urllib.request.urlopen(f"{base}/api/papers/{paper}", timeout=10) as r:
         return json.loads(r.read())["upvotes"]
 
 
 @needs_data
-def test_votes_comments_tokens_and_csrf(server):
-    grace = Member().sign_up("grace")
+def test_votes_comments_tokens_and_csrf(community_server):
+    base = community_server
+    grace = Member(base).sign_up("grace")
     paper = "2505.24864"
     grace.get(f"/papers/{paper}")
-    before = api_upvotes(paper)
+    before = api_upvotes(base, paper)
     # A form without the token is refused and changes nothing.
     status, text, _ = grace.post(f"/papers/{paper}/vote", csrf=False)
     assert status == 403 and "expired or was sent from another site" in text
@@ -85,24 +87,25 @@ def test_votes_comments_tokens_and_csrf(server):
     grace.get("/settings")
     status, text, _ = grace.post("/settings/tokens", {"name": "e2e"})
     token = re.search(r'<p class="token">([^<]+)</p>', text).group(1)
-    request = urllib.request.Request(f"{BASE}/api/papers/{paper}/vote", data=b'{"upvoted": true}', method="POST",
+    request = urllib.request.Request(f"{base}/api/papers/{paper}/vote", data=b'{"upvoted": true}', method="POST",
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as r:
         assert json.loads(r.read()) == {"paper": paper, "upvoted": True, "upvotes": before + 1}
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(urllib.request.Request(f"{BASE}/api/papers/{paper}/vote", data=b"", method="POST"), timeout=10)
+        urllib.request.urlopen(urllib.request.Request(f"{base}/api/papers/{paper}/vote", data=b"", method="POST"), timeout=10)
     assert refused.value.code == 401
 
 
 @needs_data
-def test_submissions_and_admin_moderation(server, database):
-    heidi = Member().sign_up("heidi")
+def test_submissions_and_admin_moderation(community_server, community_database):
+    base, database = community_server, community_database
+    heidi = Member(base).sign_up("heidi")
     heidi.get("/submit")
     # Unknown here, known to (the replay of) arXiv: fetched, stored and featured today, heidi as submitter.
     status, text, url = heidi.post("/submit", {"id": "arXiv:1707.08567"})
     assert status == 200 and url.endswith("/papers/1707.08567"), text[:500]
     assert "submitted by heidi" in text
-    with urllib.request.urlopen(f"{BASE}/api/daily_papers?submitter=heidi", timeout=10) as r:
+    with urllib.request.urlopen(f"{base}/api/daily_papers?submitter=heidi", timeout=10) as r:
         assert [item["paper"]["id"] for item in json.loads(r.read())] == ["1707.08567"]
     status, text, _ = heidi.post("/submit", {"id": "1707.08567"})
     assert status == 409 and "already on today" in text
@@ -119,7 +122,7 @@ def test_submissions_and_admin_moderation(server, database):
     assert created.returncode == 0, created.stderr
     assert "created admin ivan" in created.stdout
     assert "admin password 1" not in created.stdout + created.stderr
-    ivan = Member()
+    ivan = Member(base)
     ivan.get("/signin")
     status, text, _ = ivan.post("/signin", {"login": "ivan", "password": "admin password 1"})
     assert "ivan (admin)" in text
@@ -130,13 +133,14 @@ def test_submissions_and_admin_moderation(server, database):
     assert status == 403
     status, text, _ = ivan.post(f"/comments/{comment_id}/hide")
     assert status == 200 and "Unhide" in text
-    with urllib.request.urlopen(f"{BASE}/papers/1707.08567", timeout=10) as r:
+    with urllib.request.urlopen(f"{base}/papers/1707.08567", timeout=10) as r:
         page = r.read().decode()
     assert "hidden by a moderator" in page and "first!" not in page
 
 
 @needs_data
-def test_browser_signs_up_and_upvotes(server, tmp_path):
+def test_browser_signs_up_and_upvotes(community_server, tmp_path):
+    base = community_server
     options = webdriver.ChromeOptions()
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(argument)
@@ -144,19 +148,19 @@ def test_browser_signs_up_and_upvotes(server, tmp_path):
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         wait = WebDriverWait(driver, 30)
-        driver.get(BASE + "/signup")
+        driver.get(base + "/signup")
         driver.find_element(By.NAME, "username").send_keys("judy")
         driver.find_element(By.NAME, "email").send_keys("judy@example.org")
         driver.find_element(By.NAME, "password").send_keys("judy's password")
         driver.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
         wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "nav.account"), "judy"))
-        driver.get(BASE + "/papers/2505.24864")
+        driver.get(base + "/papers/2505.24864")
         before = int(driver.find_element(By.CSS_SELECTOR, ".paper-votes .count").text)
         driver.find_element(By.CSS_SELECTOR, ".paper-votes form.vote button").click()
         # The script sends the vote in the background and updates the button in place.
         wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".paper-votes .count"), str(before + 1)))
         assert driver.find_element(By.CSS_SELECTOR, ".paper-votes button").get_attribute("aria-pressed") == "true"
-        assert driver.current_url == BASE + "/papers/2505.24864"
+        assert driver.current_url == base + "/papers/2505.24864"
         driver.refresh()
         assert int(driver.find_element(By.CSS_SELECTOR, ".paper-votes .count").text) == before + 1
         driver.save_screenshot(str(tmp_path / "voted.png"))
