@@ -79,11 +79,15 @@ public enum CommunityRules {
     public static let commentLength = 1...5000
     public static let tokenNameLength = 1...60
 
+    static func length(_ count: Int, _ range: ClosedRange<Int>, field: String, unit: String = "characters") throws(InputError) {
+        guard range.contains(count) else {
+            throw InputError(field: field, "must be \(range.lowerBound) to \(range.upperBound) \(unit) long")
+        }
+    }
+
     public static func username(_ text: String) throws(InputError) -> String {
         let name = text.trimmingCharacters(in: .whitespaces)
-        guard usernameLength.contains(name.count) else {
-            throw InputError(field: "username", "must be \(usernameLength.lowerBound) to \(usernameLength.upperBound) characters long")
-        }
+        try length(name.count, usernameLength, field: "username")
         guard name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }),
               name.first != "-" else {
             throw InputError(field: "username", "may hold only letters a–z, digits, - and _ (and not start with -)")
@@ -93,9 +97,7 @@ public enum CommunityRules {
 
     public static func email(_ text: String) throws(InputError) -> String {
         let address = text.trimmingCharacters(in: .whitespaces)
-        guard emailLength.contains(address.count) else {
-            throw InputError(field: "email", "must be \(emailLength.lowerBound) to \(emailLength.upperBound) characters long")
-        }
+        try length(address.count, emailLength, field: "email")
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
               address.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 && !"<>()[]\\,;:\"".unicodeScalars.contains($0) })
@@ -106,9 +108,7 @@ public enum CommunityRules {
     }
 
     public static func password(_ text: String) throws(InputError) {
-        guard passwordBytes.contains(text.utf8.count) else {
-            throw InputError(field: "password", "must be \(passwordBytes.lowerBound) to \(passwordBytes.upperBound) bytes long")
-        }
+        try length(text.utf8.count, passwordBytes, field: "password", unit: "bytes")
     }
 
     public static func comment(_ text: String) throws(InputError) -> String {
@@ -122,9 +122,7 @@ public enum CommunityRules {
 
     public static func tokenName(_ text: String) throws(InputError) -> String {
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard tokenNameLength.contains(name.count) else {
-            throw InputError(field: "name", "must be \(tokenNameLength.lowerBound) to \(tokenNameLength.upperBound) characters long")
-        }
+        try length(name.count, tokenNameLength, field: "name")
         return name
     }
 }

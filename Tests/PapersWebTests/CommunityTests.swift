@@ -283,29 +283,27 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
             let token = try #require(created.body.range(of: "<p class=\"token\">").map { String(created.body[$0.upperBound...].prefix { $0 != "<" }) })
             #expect(token.hasPrefix("dp_"))
             var script = Browser(client: client)
-            let vote = try await script.send("/api/papers/2506.00001/vote", method: .post, body: "{\"upvoted\": true}",
-                                             contentType: "application/json", accept: nil, authorization: "Bearer \(token)")
+            func api(_ path: String, _ body: String?, token: String = token) async throws -> Browser.Result {
+                try await script.send(path, method: .post, body: body, contentType: body == nil ? nil : "application/json", accept: nil,
+                                      authorization: "Bearer \(token)")
+            }
+            let vote = try await api("/api/papers/2506.00001/vote", "{\"upvoted\": true}")
             #expect(vote.status == 200)
             #expect(vote.body.contains("\"upvoted\":true"))
-            let again = try await script.send("/api/papers/2506.00001/vote", method: .post, body: "{\"upvoted\": true}",
-                                              contentType: "application/json", accept: nil, authorization: "Bearer \(token)")
+            let again = try await api("/api/papers/2506.00001/vote", "{\"upvoted\": true}")
             #expect(again.body.contains("\"upvotes\":41"), "setting an upvote twice counts once")
-            let comment = try await script.send("/api/papers/2506.00001/comments", method: .post, body: "{\"text\": \"from a script\"}",
-                                                contentType: "application/json", accept: nil, authorization: "Bearer \(token)")
+            let comment = try await api("/api/papers/2506.00001/comments", "{\"text\": \"from a script\"}")
             #expect(comment.status == 201)
             #expect(comment.body.contains("\"author\":\"dora\""))
-            let bad = try await script.send("/api/papers/2506.00001/comments", method: .post, body: "{\"txt\": 1}",
-                                            contentType: "application/json", accept: nil, authorization: "Bearer \(token)")
+            let bad = try await api("/api/papers/2506.00001/comments", "{\"txt\": 1}")
             #expect(bad.status == 400)
-            #expect(try await script.send("/api/papers/2506.00001/vote", method: .post, body: nil, contentType: nil, accept: nil,
-                                          authorization: "Bearer dp_forged").status == 401)
+            #expect(try await api("/api/papers/2506.00001/vote", nil, token: "dp_forged").status == 401)
             let settings = try await browser.get("/settings")
             #expect(settings.body.contains("my &lt;script&gt;"))
             #expect(!settings.body.contains(token), "a token is shown once only")
             let tokenID = try #require(try await store.apiTokens(member: try await store.members()[0].id).first?.id)
             #expect(try await browser.post("/settings/tokens/\(tokenID)/delete").status == 303)
-            #expect(try await script.send("/api/papers/2506.00001/vote", method: .post, body: nil, contentType: nil, accept: nil,
-                                          authorization: "Bearer \(token)").status == 401)
+            #expect(try await api("/api/papers/2506.00001/vote", nil).status == 401)
         }
     }
 
