@@ -13,12 +13,11 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The signed-in member, or nil.
     public var member: Member?
-    /// The value of the hidden `csrf` field every state-changing form must send back.
+    /// The value of the hidden `csrf` field every state-changing form must send back; empty for
+    /// a visitor who has no CSRF cookie yet (pages with forms give them one: `CommunityHandlers.form`).
     public var csrfToken = ""
     /// The hash of the session token, when signed in by cookie.
     var sessionTokenHash: String?
-    /// A fresh anonymous CSRF cookie to set on the response.
-    var newCSRFCookie: String?
     /// The peer's IP address (for rate limits).
     public let clientAddress: String
 
@@ -132,6 +131,11 @@ public struct Community: Sendable {
     /// wrong username takes as long as a wrong password.
     static let decoyHash = Bcrypt.hash(TokenSigner.randomToken(), cost: 12)
 
+    /// The visitor's CSRF cookie, set with the first page that shows them a form.
+    func csrfCookie(_ value: String) -> Cookie {
+        Cookie(name: Self.csrfCookie, value: value, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
     func sessionCookie(_ token: String?, now: Date) -> Cookie {
         Cookie(name: Self.sessionCookie, value: token ?? "", maxAge: token == nil ? 0 : Int(configuration.sessionLifetime),
                path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax)
@@ -178,14 +182,8 @@ struct SessionMiddleware: RouterMiddleware {
                 context.csrfToken = community.csrfToken(session: hash)
             }
         }
-        if context.sessionTokenHash == nil && !bearer {
-            if let cookie = request.cookies[Community.csrfCookie]?.value, cookie.count >= 32 {
-                context.csrfToken = community.csrfToken(anonymous: cookie)
-            } else {
-                let cookie = TokenSigner.randomToken()
-                context.newCSRFCookie = cookie
-                context.csrfToken = community.csrfToken(anonymous: cookie)
-            }
+        if context.sessionTokenHash == nil && !bearer, let cookie = request.cookies[Community.csrfCookie]?.value, cookie.count >= 32 {
+            context.csrfToken = community.csrfToken(anonymous: cookie)
         }
         let path = request.uri.path
         // API calls without a session carry no credential a third-party page could ride on
@@ -198,18 +196,12 @@ struct SessionMiddleware: RouterMiddleware {
                 let body = try await request.collectBody(upTo: Self.maximumFormBytes)
                 sent = FormFields(String(buffer: body))["csrf"]
             }
-            // A fresh anonymous cookie means the visitor never loaded one of our forms.
-            guard context.newCSRFCookie == nil, let sent, TokenSigner.constantTimeEqual(sent, context.csrfToken) else {
+            // No token means the visitor never loaded one of our forms.
+            guard !context.csrfToken.isEmpty, let sent, TokenSigner.constantTimeEqual(sent, context.csrfToken) else {
                 throw WebError(.forbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
             }
         }
-        var response = try await next(request, context)
-        if let cookie = context.newCSRFCookie, !path.hasPrefix("/api/"),
-           response.headers[.contentType]?.hasPrefix("text/html") == true {
-            response.setCookie(Cookie(name: Community.csrfCookie, value: cookie, path: "/", secure: community.configuration.secureCookies,
-                                      httpOnly: true, sameSite: .lax))
-        }
-        return response
+        return try await next(request, context)
     }
 }
 

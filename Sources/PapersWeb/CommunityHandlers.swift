@@ -44,9 +44,20 @@ struct CommunityHandlers: Sendable {
 
     static let unprocessable = HTTPResponse.Status(code: 422, reasonPhrase: "Unprocessable Content")
 
-    /// Pages as this visitor sees them (with their CSRF token), anonymous or not.
-    func pages(_ context: AppRequestContext) -> Pages {
-        Pages(siteName: app.configuration.siteName, now: now, viewer: Viewer(member: context.member, csrf: context.csrfToken))
+    /// A page with forms, as this member or visitor sees it. A visitor without a CSRF cookie
+    /// gets one with the page (made only here, so the pages everyone reads cost no cookie).
+    func form(_ context: AppRequestContext, status: HTTPResponse.Status = .ok, _ render: (Pages) -> HTML) -> Response {
+        var csrf = context.csrfToken
+        var cookie: String?
+        if csrf.isEmpty, context.member == nil {
+            let value = TokenSigner.randomToken()
+            cookie = value
+            csrf = community.csrfToken(anonymous: value)
+        }
+        var response = html(render(Pages(siteName: app.configuration.siteName, now: now, viewer: Viewer(member: context.member, csrf: csrf))),
+                            status: status)
+        if let cookie { response.setCookie(community.csrfCookie(cookie)) }
+        return response
     }
 
     func redirect(_ location: String) -> Response {
@@ -73,7 +84,7 @@ struct CommunityHandlers: Sendable {
     func signInForm(_ request: Request, _ context: AppRequestContext) -> Response {
         let next = Self.safeNext(QueryParameters(request)["next"])
         if context.member != nil { return redirect(next ?? "/") }
-        return html(pages(context).signIn(FormState(values: ["next": next ?? ""])))
+        return form(context) { $0.signIn(FormState(values: ["next": next ?? ""])) }
     }
 
     func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -86,14 +97,14 @@ struct CommunityHandlers: Sendable {
               password.utf8.count <= 200 else {
             state.error = login.count > CommunityRules.emailLength.upperBound || password.utf8.count > 200
                 ? "The username or password is too long." : "Enter your username (or email) and password."
-            return html(pages(context).signIn(state), status: Self.unprocessable)
+            return self.form(context, status: Self.unprocessable) { $0.signIn(state) }
         }
         try await community.limiter.hit("sign-in", key: "account:" + login.lowercased(), limit: limits.signInPerAccount, now: now)
         let found = try await store.credentials(login: login)
         let valid = try await community.verifyPassword(password, hash: found?.passwordHash ?? Community.decoyHash)
         guard let member = found?.member, valid else {
             state.error = "Wrong username or password."
-            return html(pages(context).signIn(state), status: .unauthorized)
+            return self.form(context, status: .unauthorized) { $0.signIn(state) }
         }
         return try await startSession(for: member, context: context, next: state["next"])
     }
@@ -111,7 +122,7 @@ struct CommunityHandlers: Sendable {
     func signUpForm(_ request: Request, _ context: AppRequestContext) -> Response {
         let next = Self.safeNext(QueryParameters(request)["next"])
         if context.member != nil { return redirect(next ?? "/") }
-        return html(pages(context).signUp(FormState(values: ["next": next ?? ""])))
+        return form(context) { $0.signUp(FormState(values: ["next": next ?? ""])) }
     }
 
     func signUp(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -134,7 +145,7 @@ struct CommunityHandlers: Sendable {
         } catch let error as CommunityStoreError {
             state.error = "Sorry, \(error.description). Choose another or sign in."
         }
-        return html(pages(context).signUp(state), status: Self.unprocessable)
+        return self.form(context, status: Self.unprocessable) { $0.signUp(state) }
     }
 
     func signOut(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -150,8 +161,9 @@ struct CommunityHandlers: Sendable {
                   tokenState: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let member = context.member else { return signInRedirect(request) }
         let tokens = try await store.apiTokens(member: member.id)
-        return html(pages(context).settings(member: member, tokens: tokens, newToken: newToken, passwordState: passwordState,
-                                            tokenState: tokenState, notice: notice), status: status)
+        return self.form(context, status: status) {
+            $0.settings(member: member, tokens: tokens, newToken: newToken, passwordState: passwordState, tokenState: tokenState, notice: notice)
+        }
     }
 
     func changePassword(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -337,7 +349,7 @@ struct CommunityHandlers: Sendable {
 
     func submitForm(_ request: Request, _ context: AppRequestContext) -> Response {
         guard context.member != nil else { return signInRedirect(request) }
-        return html(pages(context).submit(FormState(), today: Day(now)))
+        return form(context) { $0.submit(FormState(), today: Day(now)) }
     }
 
     func submit(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -348,11 +360,13 @@ struct CommunityHandlers: Sendable {
             context.logger.info("paper submitted", metadata: ["paper": "\(id)", "member": "\(member.username)"])
             return redirect(SiteRoute.paper(id).url.path)
         } catch let error as InputError {
-            return html(pages(context).submit(FormState(values: ["id": form["id"] ?? ""], error: "The \(error.field) \(error.problem)."),
-                                              today: Day(now)), status: Self.unprocessable)
+            return self.form(context, status: Self.unprocessable) {
+                $0.submit(FormState(values: ["id": form["id"] ?? ""], error: "The \(error.field) \(error.problem)."), today: Day(now))
+            }
         } catch let error as WebError {
-            return html(pages(context).submit(FormState(values: ["id": form["id"] ?? ""], error: error.message), today: Day(now)),
-                        status: error.status)
+            return self.form(context, status: error.status) {
+                $0.submit(FormState(values: ["id": form["id"] ?? ""], error: error.message), today: Day(now))
+            }
         }
     }
 
