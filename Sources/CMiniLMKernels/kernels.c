@@ -73,7 +73,91 @@ void minilm_dot_f16_rows(const unsigned short *matrix, int dim, const float *que
         out[r] = hsum(_mm256_add_ps(s0, s1));
     }
 }
+// The same product for a short query from the weights stored as half floats in blocks of
+// eight output columns ([n / 8, k, 8], each block read front to back): eight columns at a time, each weight vector loaded once and multiplied by up
+// to eight rows' broadcast inputs, so no horizontal sums and half the bytes.
+// Two column blocks at once give 2 x nr independent accumulators: enough to keep the FMA
+// units busy despite their latency (one block of 4 rows would wait on its own sums).
+static inline __attribute__((always_inline, target("avx2,fma,f16c")))
+void rows_block_t16(const float *a, int k, const unsigned short *wt, int n, int j, int pair, float *out, const int nr) {
+    __m256 acc0[8], acc1[8];
+    for (int r = 0; r < nr; r++) { acc0[r] = _mm256_setzero_ps(); acc1[r] = _mm256_setzero_ps(); }
+    const unsigned short *b0 = wt + (long)(j / 8) * k * 8, *b1 = b0 + (long)k * 8;
+    for (int i = 0; i < k; i++) {
+        __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b0 + (long)i * 8)));
+        __m256 w1 = pair ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b1 + (long)i * 8))) : w0;
+        for (int r = 0; r < nr; r++) {
+            __m256 x = _mm256_broadcast_ss(a + (long)r * k + i);
+            acc0[r] = _mm256_fmadd_ps(x, w0, acc0[r]);
+            acc1[r] = _mm256_fmadd_ps(x, w1, acc1[r]);
+        }
+    }
+    for (int r = 0; r < nr; r++) {
+        float *o = out + (long)r * n + j;
+        _mm256_storeu_ps(o, _mm256_add_ps(_mm256_loadu_ps(o), acc0[r]));
+        if (pair) _mm256_storeu_ps(o + 8, _mm256_add_ps(_mm256_loadu_ps(o + 8), acc1[r]));
+    }
+}
+
+__attribute__((target("avx2,fma,f16c")))
+void minilm_small_rows_linear_t16(const float *a, int rows, int k, const unsigned short *wt, int n,
+                                  int j0, int j1, float *out) {
+    int blocks = (rows + 5) / 6;
+    int per = (rows + blocks - 1) / blocks;  // at most 6 rows a pass (12 accumulators), e.g. 9 as 5 + 4
+    for (int r0 = 0; r0 < rows; r0 += per) {
+        int nr = rows - r0 < per ? rows - r0 : per;
+        const float *ar = a + (long)r0 * k;
+        float *or_ = out + (long)r0 * n;
+        for (int j = j0; j < j1; j += 16) {
+            int pair = j + 16 <= j1;
+            switch (nr) {
+            case 1: rows_block_t16(ar, k, wt, n, j, pair, or_, 1); break;
+            case 2: rows_block_t16(ar, k, wt, n, j, pair, or_, 2); break;
+            case 3: rows_block_t16(ar, k, wt, n, j, pair, or_, 3); break;
+            case 4: rows_block_t16(ar, k, wt, n, j, pair, or_, 4); break;
+            case 5: rows_block_t16(ar, k, wt, n, j, pair, or_, 5); break;
+            default: rows_block_t16(ar, k, wt, n, j, pair, or_, 6); break;
+            }
+        }
+    }
+}
+
+// out[r] = scale * scales[r] * dot(int8 row r, int16 query): a first pass over every vector
+// that reads a quarter of the float bytes and does one multiply-add instruction per 16
+// products (candidates are then rescored exactly). No overflow: |row| <= 127, |query| <=
+// 32767, so each 32-bit lane gains at most 2 * 127 * 32767 per 16 elements.
+__attribute__((target("avx2,fma")))
+void minilm_dot_i8_rows(const signed char *matrix, int dim, const short *query, const float *scales, float scale,
+                        int r0, int r1, float *out) {
+    for (int r = r0; r < r1; r++) {
+        const signed char *row = matrix + (long)r * dim;
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+        int i = 0;
+        for (; i + 32 <= dim; i += 32) {
+            __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i)));
+            __m256i b = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i + 16)));
+            acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(a, _mm256_loadu_si256((const __m256i *)(query + i))));
+            acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(b, _mm256_loadu_si256((const __m256i *)(query + i + 16))));
+        }
+        for (; i < dim; i += 16) {
+            __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i)));
+            acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(a, _mm256_loadu_si256((const __m256i *)(query + i))));
+        }
+        __m256i acc = _mm256_add_epi32(acc0, acc1);
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+        out[r] = scale * scales[r] * (float)_mm_cvtsi128_si32(s4);
+    }
+}
 #else
+void minilm_small_rows_linear_t16(const float *a, int rows, int k, const unsigned short *wt, int n, int j0, int j1, float *out) {
+    (void)a; (void)rows; (void)k; (void)wt; (void)n; (void)j0; (void)j1; (void)out;
+}
+void minilm_dot_i8_rows(const signed char *matrix, int dim, const short *query, const float *scales, float scale,
+                        int r0, int r1, float *out) {
+    (void)matrix; (void)dim; (void)query; (void)scales; (void)scale; (void)r0; (void)r1; (void)out;
+}
 int minilm_has_f16c(void) { return 0; }
 void minilm_dot_f16_rows(const unsigned short *matrix, int dim, const float *query, int r0, int r1, float *out) {
     (void)matrix; (void)dim; (void)query; (void)r0; (void)r1; (void)out;

@@ -41,6 +41,9 @@ public final class MiniLMEncoder: @unchecked Sendable {
 
     private let weights: SafeTensorsFile
     private let model: Weights
+    /// The layers' weight matrices in half floats, in blocks of eight output columns (keyed by
+    /// the float matrix's address), for short queries on CPUs with F16C.
+    private let transposedHalfWeights: [UnsafePointer<Float>: UnsafeSharedPointer<UInt16>]
 
     /// Loads the model with the default parallelism (`.batchWorkers(2)`).
     public convenience init(files: MiniLMModelFiles) throws {
@@ -52,6 +55,7 @@ public final class MiniLMEncoder: @unchecked Sendable {
         self.tokenizer = try WordPieceTokenizer(vocabularyURL: files.vocabularyURL)
         self.weights = try SafeTensorsFile(url: files.safetensorsURL)
         self.model = try Weights(weights)
+        self.transposedHalfWeights = Self.hasHalfKernel ? model.transposedHalfCopies() : [:]
         self.maxSequenceLength = max(2, min(maxSequenceLength, Self.maxPositions))
         self.parallelism = parallelism
         if tokenizer.vocabularySize != Self.vocabSize {
@@ -216,6 +220,15 @@ public final class MiniLMEncoder: @unchecked Sendable {
             // A short query: stream each weight row once (two threads split the columns)
             // instead of letting OpenBLAS pack the whole matrix for a handful of rows.
             let parts = n >= 256 ? 2 : 1
+            if let half = transposedHalfWeights[weight], n % 16 == 0 {
+                let a = UnsafeSharedPointer(a), o = UnsafeSharedPointer(UnsafePointer(out))
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let j0 = n / 8 * part / parts * 8, j1 = n / 8 * (part + 1) / parts * 8
+                    minilm_small_rows_linear_t16(a.pointer, Int32(rows), Int32(k), half.pointer, Int32(n), Int32(j0), Int32(j1),
+                                                 UnsafeMutablePointer(mutating: o.pointer))
+                }
+                return
+            }
             let a = UnsafeSharedPointer(a), w = UnsafeSharedPointer(weight), o = UnsafeSharedPointer(UnsafePointer(out))
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let j0 = n * part / parts, j1 = n * (part + 1) / parts
@@ -234,6 +247,7 @@ public final class MiniLMEncoder: @unchecked Sendable {
     /// Up to this many rows (tokens in a chunk), `linear` uses the small-row kernel.
     static let smallRowLimit = 16
     static let hasSmallRowKernel = minilm_has_avx2_fma() != 0
+    static let hasHalfKernel = minilm_has_f16c() != 0
 
 
 
@@ -383,6 +397,24 @@ public final class MiniLMEncoder: @unchecked Sendable {
                     oLNB: try t(p + "output.LayerNorm.bias", [H])))
             }
             self.layers = layers
+        }
+
+        /// Every layer's weight matrices ([n, k]) in half floats, as [n / 8, k, 8] blocks.
+        func transposedHalfCopies() -> [UnsafePointer<Float>: UnsafeSharedPointer<UInt16>] {
+            let H = MiniLMEncoder.hidden, I = MiniLMEncoder.intermediate
+            var copies = [UnsafePointer<Float>: UnsafeSharedPointer<UInt16>]()
+            for layer in layers {
+                for (matrix, n, k) in [(layer.qW, H, H), (layer.kW, H, H), (layer.vW, H, H), (layer.aoW, H, H),
+                                       (layer.iW, I, H), (layer.oW, H, I)] {
+                    // Kept for the life of the process, like the mapped weights they copy.
+                    let half = UnsafeMutablePointer<UInt16>.allocate(capacity: n * k)
+                    for j in 0..<n {
+                        for i in 0..<k { half[(j / 8) * k * 8 + i * 8 + j % 8] = Float16(matrix[j * k + i]).bitPattern }
+                    }
+                    copies[matrix] = UnsafeSharedPointer(half)
+                }
+            }
+            return copies
         }
     }
 }

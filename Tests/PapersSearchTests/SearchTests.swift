@@ -71,7 +71,21 @@ let corpus = [
         let found = index.nearest(to: query, k: 5)
         #expect(found.map(\.id.rawValue) == Array(exact))
         #expect(found.first?.id.rawValue == "2501.00043")
-        print("VectorIndex half-float kernel in use: \(VectorIndex.hasHalfKernel)")
+        print("VectorIndex half-float kernel in use: \(VectorIndex.hasHalfKernel), int8 first pass: \(VectorIndex.hasInt8Kernel)")
+        // The int8 first pass keeps every exact top-50 paper among the candidates it rescores,
+        // for queries near a paper and for queries far from all of them.
+        for q in 0..<20 {
+            let base = vectors[q * 97]
+            let query: [Float] = q % 2 == 0 ? base.enumerated().map { $0.1 + (($0.0 * 31 + q) % 11 == 0 ? 0.1 : 0) } : unit()
+            let exactTop = vectors.indices.map { i -> (Int, Float) in
+                var sum: Float = 0
+                for d in 0..<384 { sum += Float(Float16(vectors[i][d])) * query[d] }
+                return (i, sum)
+            }.sorted { $0.1 > $1.1 }.prefix(50).map { String(format: "2501.%05d", $0.0 + 1) }
+            let found = index.nearest(to: query, k: 50).map(\.id.rawValue)
+            #expect(Set(found) == Set(exactTop), "query \(q): the first pass lost an exact neighbour")
+            #expect(found.first == exactTop.first)
+        }
     }
 
     @Test func keywordIndexRanksByBM25WithFieldWeights() {

@@ -10,11 +10,23 @@ int minilm_has_avx2_fma(void);
 void minilm_small_rows_linear(const float *a, int rows, int k, const float *w, int n,
                               int j0, int j1, float *out);
 
+/// out[r * n + j] += sum_i a[r * k + i] * w[j, i] for rows r < rows and columns j0 <= j < j1,
+/// with the weight in IEEE half floats laid out in column blocks: w[j, i] is at
+/// wt[(j / 8) * k * 8 + i * 8 + j % 8]. j0, j1 and n must be multiples of 8. Needs AVX2, FMA and F16C.
+void minilm_small_rows_linear_t16(const float *a, int rows, int k, const unsigned short *wt, int n,
+                                  int j0, int j1, float *out);
+
 /// Whether this CPU also converts half floats (F16C), for minilm_dot_f16_rows.
 int minilm_has_f16c(void);
 
 /// out[r] = dot(matrix row r, query) for rows r0 <= r < r1, where the matrix holds `dim`
 /// IEEE half floats per row. Needs AVX2, FMA and F16C and dim a multiple of 8.
 void minilm_dot_f16_rows(const unsigned short *matrix, int dim, const float *query, int r0, int r1, float *out);
+
+/// out[r] = scale * scales[r] * dot(matrix row r, query) for rows r0 <= r < r1, the matrix
+/// holding `dim` signed bytes per row and the query `dim` 16-bit integers. Needs AVX2 and dim
+/// a multiple of 16.
+void minilm_dot_i8_rows(const signed char *matrix, int dim, const short *query, const float *scales, float scale,
+                        int r0, int r1, float *out);
 
 #endif
