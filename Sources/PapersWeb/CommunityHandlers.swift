@@ -229,7 +229,7 @@ struct CommunityHandlers: Sendable {
         let wantsJSON = request.headers[.accept]?.contains("application/json") == true
         guard let member = context.member else {
             if wantsJSON { throw WebError(.unauthorized, "sign in to upvote") }
-            return redirect(SiteRoute.signIn(next: SiteRoute.paper(ArxivID(idText) ?? ArxivID("0704.0001")!).url.path).url.path)
+            return redirect(SiteRoute.signIn(next: ArxivID(idText).map { SiteRoute.paper($0).url.path }).url.path)
         }
         let form = try await FormFields.read(request)
         let result = try await vote(member, idText, upvoted: nil)
