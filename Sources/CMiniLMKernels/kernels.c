@@ -3,6 +3,7 @@
 // more than the arithmetic; this streams every weight row once instead. Compiled for
 // AVX2/FMA with a function attribute and used only when the CPU has them.
 #include "minilm_kernels.h"
+#include <math.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -150,7 +151,53 @@ void minilm_dot_i8_rows(const signed char *matrix, int dim, const short *query, 
         out[r] = scale * scales[r] * (float)_mm_cvtsi128_si32(s4);
     }
 }
+// Softmax's inner step on 8 floats at a time: p[j] = e^(p[j] - max p), returning 1 / sum.
+// The same Cody-Waite reduction and degree-6 polynomial as fastExp in Kernels.swift, which
+// the compiler can only vectorise 4 wide for the baseline x86-64 target.
+__attribute__((target("avx2,fma")))
+float minilm_exp_shifted_row(float *p, int count) {
+    int full = count & ~7, i = 0;
+    float m = -3.402823466e38f;
+    __m256 mv = _mm256_set1_ps(m);
+    for (; i < full; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(p + i));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
+    m4 = _mm_max_ps(m4, _mm_shuffle_ps(m4, m4, 0x4E));
+    m4 = _mm_max_ps(m4, _mm_shuffle_ps(m4, m4, 0xB1));
+    m = _mm_cvtss_f32(m4);
+    for (; i < count; i++) if (p[i] > m) m = p[i];
+    const __m256 maxv = _mm256_set1_ps(m), lo = _mm256_set1_ps(-87.0f), hi = _mm256_set1_ps(88.0f);
+    const __m256 magic = _mm256_set1_ps(12582912.0f), log2e = _mm256_set1_ps(1.44269504088896341f);
+    const __m256 ln2hi = _mm256_set1_ps(0.693145751953125f), ln2lo = _mm256_set1_ps(1.428606765330187045e-06f);
+    __m256 sum = _mm256_setzero_ps();
+    for (i = 0; i < full; i += 8) {
+        __m256 x = _mm256_min_ps(_mm256_max_ps(_mm256_sub_ps(_mm256_loadu_ps(p + i), maxv), lo), hi);
+        __m256 shifted = _mm256_fmadd_ps(x, log2e, magic);
+        __m256 n = _mm256_sub_ps(shifted, magic);
+        __m256 r = _mm256_fnmadd_ps(n, ln2hi, x);
+        r = _mm256_fnmadd_ps(n, ln2lo, r);
+        __m256 q = _mm256_set1_ps(1.0f / 720.0f);
+        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 120.0f));
+        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 24.0f));
+        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 6.0f));
+        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
+        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
+        q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
+        __m256i ni = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_castps_si256(magic));
+        __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23));
+        __m256 e = _mm256_mul_ps(q, scale);
+        _mm256_storeu_ps(p + i, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    float total = hsum(sum);
+    for (; i < count; i++) {
+        float e = expf(p[i] - m);
+        p[i] = e;
+        total += e;
+    }
+    return 1.0f / total;
+}
 #else
+float minilm_exp_shifted_row(float *p, int count) { (void)p; (void)count; return 0; }
 void minilm_small_rows_linear_t16(const float *a, int rows, int k, const unsigned short *wt, int n, int j0, int j1, float *out) {
     (void)a; (void)rows; (void)k; (void)wt; (void)n; (void)j0; (void)j1; (void)out;
 }

@@ -5,6 +5,8 @@
 // floats per instruction); the reductions use explicit SIMD4 accumulators.
 // No scalar libm calls sit on the hot path.
 
+import CMiniLMKernels
+
 /// e^x for x in about [-87, 88]: Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2,
 /// degree-6 Taylor polynomial for e^r, 2^n assembled in the exponent bits.
 /// Relative error ≈ 2e-7; inputs below -87 give ≈ 1.6e-38 instead of 0.
@@ -66,6 +68,7 @@ func softmaxRow(_ p: UnsafeMutablePointer<Float>, count: Int) {
 /// (to the much smaller attention output row).
 @inline(__always)
 func expShiftedRow(_ p: UnsafeMutablePointer<Float>, count: Int) -> Float {
+    if MiniLMEncoder.hasSmallRowKernel { return minilm_exp_shifted_row(p, Int32(count)) }
     let full = count & ~7
     // Max with plain compare-selects (SIMD pointwiseMax is a branchy NaN-aware
     // lane loop); 8 independent accumulators.

@@ -29,4 +29,8 @@ void minilm_dot_f16_rows(const unsigned short *matrix, int dim, const float *que
 void minilm_dot_i8_rows(const signed char *matrix, int dim, const short *query, const float *scales, float scale,
                         int r0, int r1, float *out);
 
+/// Softmax's inner step: p[j] = e^(p[j] - max p) for j < count; returns 1 / the sum.
+/// Needs AVX2 and FMA.
+float minilm_exp_shifted_row(float *p, int count);
+
 #endif
