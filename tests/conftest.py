@@ -1,6 +1,8 @@
 """End-to-end fixtures: a real `dailypapers serve` on loopback over a database filled
 from ../shared/data by the real `dailypapers import`."""
+import http.cookiejar
 import http.server
+import re
 import json
 import os
 import pathlib
@@ -11,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -106,14 +109,14 @@ def arxiv_replay():
     replay.shutdown()
 
 
-def serve(database, port, arxiv_url):
-    """Starts `dailypapers serve` on `port`, waits until it answers, and yields its base URL;
-    afterwards stops it with SIGTERM and checks it exits 0."""
+def serve(database, port, arxiv_url, *args, env=None):
+    """Starts `dailypapers serve` on `port` (with more `args` and `env`), waits until it
+    answers, and yields its base URL; afterwards stops it with SIGTERM and checks it exits 0."""
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [str(BINARY), "serve", "--database", database, "--port", str(port), "--base-url", base,
-         "--no-background-embedding", "--arxiv-url", arxiv_url],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--no-background-embedding", "--arxiv-url", arxiv_url, *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     try:
         wait_until_ready(base, process)
         yield base
@@ -145,3 +148,41 @@ def community_database(database):
 @pytest.fixture(scope="session")
 def community_server(community_database, arxiv_replay):
     yield from serve(community_database, free_port(), arxiv_replay)
+
+
+class Member:
+    """A visitor with a cookie jar who loads forms before posting them, as a browser does."""
+
+    def __init__(self, base):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.csrf = ""
+
+    def request(self, path, data=None, headers=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                status, text, url = response.status, response.read().decode(), response.url
+        except urllib.error.HTTPError as error:
+            status, text, url = error.code, error.read().decode(), error.url
+        found = re.search(r'name="csrf" value="([^"]+)"', text)
+        if found:
+            self.csrf = found.group(1)
+        return status, text, url
+
+    def get(self, path):
+        return self.request(path)
+
+    def post(self, path, fields=None, csrf=True):
+        data = dict(fields or {})
+        if csrf:
+            data["csrf"] = self.csrf
+        return self.request(path, data)
+
+    def sign_up(self, username, password="correct horse battery"):
+        self.get("/signup")
+        status, text, url = self.post("/signup", {"username": username, "email": f"{username}@example.org", "password": password})
+        assert status == 200 and username in text, text[:500]
+        return self

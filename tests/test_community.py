@@ -16,45 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import BINARY, needs_data
-
-
-class Member:
-    """A visitor with a cookie jar who loads forms before posting them, as a browser does."""
-
-    def __init__(self, base):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        self.csrf = ""
-
-    def request(self, path, data=None, headers=None):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, headers=headers or {})
-        try:
-            with self.opener.open(req, timeout=30) as response:
-                status, text, url = response.status, response.read().decode(), response.url
-        except urllib.error.HTTPError as error:
-            status, text, url = error.code, error.read().decode(), error.url
-        found = re.search(r'name="csrf" value="([^"]+)"', text)
-        if found:
-            self.csrf = found.group(1)
-        return status, text, url
-
-    def get(self, path):
-        return self.request(path)
-
-    def post(self, path, fields=None, csrf=True):
-        data = dict(fields or {})
-        if csrf:
-            data["csrf"] = self.csrf
-        return self.request(path, data)
-
-    def sign_up(self, username, password="correct horse battery"):
-        self.get("/signup")
-        status, text, url = self.post("/signup", {"username": username, "email": f"{username}@example.org", "password": password})
-        assert status == 200 and username in text, text[:500]
-        return self
+from conftest import BINARY, Member, needs_data
 
 
 def api_upvotes(base, paper):

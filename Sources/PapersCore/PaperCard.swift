@@ -38,6 +38,15 @@ public enum Excerpt {
 /// rank above an unvoted old one, and the `+ 1` day keeps brand-new papers from dividing
 /// by almost zero.
 public enum TrendingScore {
+    /// Keeps each paper's highest-voted entry (a paper featured on two days shows once).
+    public static func onePerPaper(_ cards: [PaperCard]) -> [PaperCard] {
+        var best = [ArxivID: PaperCard]()
+        for card in cards where (best[card.paper.id]?.upvotes ?? -1) < card.upvotes {
+            best[card.paper.id] = card
+        }
+        return Array(best.values)
+    }
+
     public static let gravity = 1.5
 
     public static func score(upvotes: Int, featuredAt: Date, now: Date) -> Double {

@@ -155,7 +155,66 @@ enum SQLiteMigrations {
                 ALTER TABLE featured ADD COLUMN submitted_by INTEGER REFERENCES members(id) ON DELETE SET NULL;
                 """)
         }
-        // 0007 is reserved for email (subscriptions, alerts, outbox).
+        migrator.registerMigration("0007-mail") { db in
+            // Digest subscriptions (one per address; a request waits in `pending_request` until
+            // its confirmation link is followed), members' alerts with the rowid of the last
+            // paper each has seen, the papers each alert has mailed, and the outbox: every
+            // message is written here before it is sent and marked sent after the server's 250;
+            // a sender claims messages for a while first, so two senders never send the same one.
+            try db.execute(sql: """
+                CREATE TABLE subscriptions (
+                    id               INTEGER PRIMARY KEY,
+                    email            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    frequency        TEXT NOT NULL,
+                    keywords         TEXT NOT NULL DEFAULT '[]',   -- JSON array
+                    categories       TEXT NOT NULL DEFAULT '[]',   -- JSON array
+                    status           TEXT NOT NULL,                -- pending | confirmed | unsubscribed
+                    pending_request  TEXT,                         -- JSON: frequency, keywords, categories
+                    confirm_nonce    TEXT,
+                    created_at       REAL NOT NULL,
+                    confirmed_at     REAL,
+                    updated_at       REAL NOT NULL
+                );
+                CREATE INDEX subscriptions_status ON subscriptions(status, frequency);
+                CREATE TABLE alerts (
+                    id          INTEGER PRIMARY KEY,
+                    member_id   INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+                    kind        TEXT NOT NULL,                     -- search | author
+                    query       TEXT NOT NULL,
+                    seen_rowid  INTEGER NOT NULL,                  -- papers with a larger rowid are new to it
+                    created_at  REAL NOT NULL,
+                    UNIQUE (member_id, kind, query)
+                );
+                CREATE TABLE alert_papers (
+                    alert_id  INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                    paper_id  TEXT NOT NULL,
+                    sent_at   REAL NOT NULL,
+                    PRIMARY KEY (alert_id, paper_id)
+                ) WITHOUT ROWID;
+                ALTER TABLE members ADD COLUMN email_confirmed_at REAL;
+                CREATE TABLE outbox (
+                    id               INTEGER PRIMARY KEY,
+                    key              TEXT NOT NULL UNIQUE,
+                    sender           TEXT NOT NULL,
+                    recipient        TEXT NOT NULL,
+                    message          BLOB NOT NULL,                -- RFC 5322, CRLF line ends
+                    status           TEXT NOT NULL DEFAULT 'pending', -- pending | sent | failed | cancelled
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at  REAL NOT NULL,
+                    claimed_until    REAL,                         -- a sender is on it until then
+                    last_error       TEXT,
+                    created_at       REAL NOT NULL,
+                    sent_at          REAL
+                );
+                CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+                CREATE INDEX outbox_recipient ON outbox(recipient, status);
+                CREATE TABLE digest_editions (
+                    edition    TEXT PRIMARY KEY NOT NULL,
+                    messages   INTEGER NOT NULL,
+                    queued_at  REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

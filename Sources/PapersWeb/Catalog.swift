@@ -78,7 +78,7 @@ public final class Catalog: Sendable {
             let last = Day(at.addingTimeInterval(-1))
             let cards = try await self.store.featuredCards(
                 FeaturedQuery(days: last.adding(days: -(Self.trendingWindowDays - 1))...last))
-            return TrendingScore.rank(Self.onePerPaper(cards), now: at)
+            return TrendingScore.rank(TrendingScore.onePerPaper(cards), now: at)
         }
     }
 
@@ -96,15 +96,6 @@ public final class Catalog: Sendable {
     /// Nearest papers by meaning; nil when the paper has no vector or there is no model.
     public func similar(_ id: ArxivID, limit: Int = 6) async throws -> [PaperCard]? {
         try await searchEngine.similar(to: id, limit: limit)
-    }
-
-    /// Keeps each paper's highest-voted entry (a paper featured on two days shows once).
-    static func onePerPaper(_ cards: [PaperCard]) -> [PaperCard] {
-        var best = [ArxivID: PaperCard]()
-        for card in cards where (best[card.paper.id]?.upvotes ?? -1) < card.upvotes {
-            best[card.paper.id] = card
-        }
-        return Array(best.values)
     }
 }
 

@@ -66,6 +66,8 @@ public struct RateLimits: Sendable {
     public var commentPerMember = RateLimit(10, per: 600)
     public var commentPerAddress = RateLimit(30, per: 600)
     public var subscribePerAddress = RateLimit(10, per: 3600)
+    /// Confirmation mails one address can be sent (so the form cannot flood an inbox).
+    public var subscribePerEmail = RateLimit(3, per: 3600)
     public init() {}
 }
 
@@ -149,14 +151,15 @@ public struct Community: Sendable {
 /// - Every POST, PUT, PATCH and DELETE made with cookies must carry the CSRF token, as the form
 ///   field `csrf` or the header `X-CSRF-Token`. Signed-in members' tokens derive from their
 ///   session, anonymous visitors' from a random `dp_csrf` cookie. Requests with an API token
-///   carry no cookies a third-party page could ride on, so they need none; nor does the
-///   one-click unsubscribe POST (RFC 8058), which a mail client sends with a signed link.
+///   carry no cookies a third-party page could ride on, so they need none; nor do the POSTs
+///   that carry a signed token from an email (one-click unsubscribe, RFC 8058, and the
+///   confirmation buttons): the token is the proof, and a forged request cannot have it.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let community: Community
     let now: @Sendable () -> Date
 
-    static let exemptPrefixes = ["/unsubscribe"]
+    static let exemptPrefixes = ["/unsubscribe", "/subscribe/confirm", "/verify-email"]
     static let maximumFormBytes = 256 * 1024
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -42,6 +42,14 @@ public enum SiteRoute: Sendable, Hashable {
     case apiVote(ArxivID)
     case apiComments(ArxivID)
     case apiSubmit
+    // Email
+    case subscribe
+    case subscribeConfirm(token: String)
+    case unsubscribe(token: String)
+    case alerts
+    case alertDelete(Int64)
+    case alertsSendVerification
+    case verifyEmail(token: String)
 
     /// The route patterns the router registers (Hummingbird syntax), with the route name
     /// used in metrics.
@@ -90,6 +98,13 @@ public enum SiteRoute: Sendable, Hashable {
         ("api.comments", "/api/papers/:id/comments"),
         ("api.comments", "/api/papers/:id/:number/comments"),
         ("api.submit", "/api/submit"),
+        ("subscribe", "/subscribe"),
+        ("subscribe.confirm", "/subscribe/confirm"),
+        ("unsubscribe", "/unsubscribe"),
+        ("alerts", "/alerts"),
+        ("alert.delete", "/alerts/:alert/delete"),
+        ("alerts.send_verification", "/alerts/send-verification"),
+        ("verify_email", "/verify-email"),
     ]
 
     public var url: SiteURL {
@@ -130,6 +145,13 @@ public enum SiteRoute: Sendable, Hashable {
         case let .apiVote(id): return SiteURL("/api/papers/\(id)/vote")
         case let .apiComments(id): return SiteURL("/api/papers/\(id)/comments")
         case .apiSubmit: return SiteURL("/api/submit")
+        case .subscribe: return SiteURL("/subscribe")
+        case let .subscribeConfirm(token): return SiteURL("/subscribe/confirm", query: [("token", token)])
+        case let .unsubscribe(token): return SiteURL("/unsubscribe", query: [("token", token)])
+        case .alerts: return SiteURL("/alerts")
+        case let .alertDelete(id): return SiteURL("/alerts/\(id)/delete")
+        case .alertsSendVerification: return SiteURL("/alerts/send-verification")
+        case let .verifyEmail(token): return SiteURL("/verify-email", query: [("token", token)])
         }
     }
 }
@@ -201,4 +223,9 @@ public struct SearchParameters: Sendable, Hashable {
         copy.page = 1
         return copy
     }
+}
+
+extension HTML.StringInterpolation {
+    /// A link target: the URL's path and query, escaped.
+    public mutating func appendInterpolation(_ url: SiteURL) { appendInterpolation(url.path) }
 }

@@ -27,7 +27,7 @@ public struct WebConfiguration: Sendable {
         self.version = version
     }
 
-    var resolvedBaseURL: String { baseURL ?? "http://\(host):\(port)" }
+    public var resolvedBaseURL: String { baseURL ?? "http://\(host):\(port)" }
 }
 
 /// Builds the site: pages, feeds and the JSON API over one `Catalog`.
@@ -37,12 +37,16 @@ public struct WebApp: Sendable {
     public let metrics: RequestMetrics
     /// Accounts, votes, comments and submissions; nil serves the catalog read-only.
     public let community: Community?
+    /// Subscriptions, confirmations, unsubscribing and alerts; needs `community`.
+    public let mail: WebMail?
     /// Finished responses of GET routes, for `responseCacheSeconds`.
     let responseCache: TTLCache
 
-    public init(catalog: Catalog, configuration: WebConfiguration, community: Community? = nil, metrics: RequestMetrics = RequestMetrics()) {
+    public init(catalog: Catalog, configuration: WebConfiguration, community: Community? = nil, mail: WebMail? = nil,
+                metrics: RequestMetrics = RequestMetrics()) {
         self.catalog = catalog
         self.community = community
+        self.mail = community == nil ? nil : mail
         self.configuration = configuration
         self.metrics = metrics
         // At most 1,000 finished bodies (a daily page is ~40 KB, a full API page ~150 KB), so
@@ -133,7 +137,11 @@ public struct WebApp: Sendable {
         let openAPI = Responses.data(OpenAPIDocument.data(version: configuration.version), contentType: "application/json")
         router.get("/api/openapi.json") { _, _ in openAPI.response }
         router.get("/healthz") { _, _ in try await handlers.health().response }
-        if let community { addCommunityRoutes(to: router, handlers: CommunityHandlers(app: self, community: community)) }
+        if let community {
+            let communityHandlers = CommunityHandlers(app: self, community: community)
+            addCommunityRoutes(to: router, handlers: communityHandlers)
+            if let mail { addMailRoutes(to: router, handlers: MailHandlers(community: communityHandlers, mail: mail)) }
+        }
         router.get("/metrics") { _, _ in
             Responses.text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8").response
         }
@@ -179,7 +187,7 @@ struct Handlers: Sendable {
     func week(_ request: Request, _ text: String, _ viewer: Viewer?) async throws -> Rendered {
         guard let week = ISOWeek(text) else { throw WebError.badRequest("\"\(text)\" is not an ISO week: use YYYY-Www, e.g. 2025-W23.") }
         let sort = try sortParameter(request)
-        let cards = Catalog.onePerPaper(try await catalog.featured(days: week.firstDay...week.lastDay, sort: sort))
+        let cards = TrendingScore.onePerPaper(try await catalog.featured(days: week.firstDay...week.lastDay, sort: sort))
         let pages = try await pages(viewer, showing: cards)
         let latest = try await catalog.latestDay()
         let heading = "Week \(week.week), \(week.year) · \(DisplayDate.range(week.firstDay, week.lastDay, now: catalog.now()))"
@@ -191,7 +199,7 @@ struct Handlers: Sendable {
     func month(_ request: Request, _ text: String, _ viewer: Viewer?) async throws -> Rendered {
         guard let month = YearMonth(text) else { throw WebError.badRequest("\"\(text)\" is not a month: use YYYY-MM, e.g. 2025-06.") }
         let sort = try sortParameter(request)
-        let cards = Catalog.onePerPaper(try await catalog.featured(days: month.firstDay...month.lastDay, sort: sort))
+        let cards = TrendingScore.onePerPaper(try await catalog.featured(days: month.firstDay...month.lastDay, sort: sort))
         let pages = try await pages(viewer, showing: cards)
         let latest = try await catalog.latestDay()
         return Responses.html(pages.list(period: .month(month), heading: DisplayDate.monthName(month), cards: sort.apply(cards, now: try await catalog.trendingNow()), sort: sort,

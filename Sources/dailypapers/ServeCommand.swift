@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import PapersIngest
+import PapersMail
 import PapersSearch
 import PapersStore
 import PapersWeb
@@ -15,6 +16,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var mailOptions: MailOptions
 
     @Option(help: ArgumentHelp("Address to listen on (env HOST; default 127.0.0.1; 0.0.0.0 for every interface).", valueName: "address"))
     var host: String?
@@ -72,9 +74,15 @@ struct Serve: AsyncParsableCommand {
         let community = Community(store: store, secret: try await siteSecret(store),
                                   configuration: CommunityConfiguration(secureCookies: resolvedBaseURL.lowercased().hasPrefix("https://"),
                                                                         arxivBaseURL: arxivURL ?? Environment.value("ARXIV_API_URL") ?? ArxivClient.defaultBaseURL))
-        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration, community: community)
+        let (mailer, outbox) = try await mailOptions.make(store: store, search: engine, databasePath: storeOptions.databasePath,
+                                                          baseURL: configuration.resolvedBaseURL, siteName: configuration.siteName,
+                                                          logger: logger)
+        let mailService = MailService(mailer: mailer, outbox: outbox, logger: logger)
+        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration, community: community,
+                         mail: WebMail(mailer: mailer, service: mailService))
         let embedInBackground = backgroundEmbedding ?? (Environment.value("BACKGROUND_EMBEDDING") != "0")
-        let services: [any Service] = embedInBackground ? [EmbeddingService(engine: engine, logger: logger)] : []
+        var services: [any Service] = [mailService]
+        if embedInBackground { services.append(EmbeddingService(engine: engine, logger: logger)) }
         try await app.application(logger: logger, services: services).runService()
     }
 }

@@ -22,6 +22,7 @@ enum Layout {
           <nav>
             <a href="\(SiteRoute.home.url)">Daily</a>
             <a href="\(SiteRoute.trending.url)">Trending</a>
+            <a href="\(SiteRoute.subscribe.url)">Email</a>
           </nav>
           <form class="search" action="/search" method="get" role="search">
             <input type="search" name="q" value="\(query)" placeholder="Search papers" aria-label="Search papers">
@@ -48,6 +49,7 @@ enum Layout {
         }
         return """
         <a href="\(SiteRoute.submit.url)">Submit</a>
+        <a href="\(SiteRoute.alerts.url)">Alerts</a>
         <a href="\(SiteRoute.settings.url)" title="Settings">\(member.username)\(member.isAdmin ? " (admin)" : "")</a>
         <form method="post" action="\(SiteRoute.signOut.url)" class="inline">\(viewer.csrfField)<button class="link" type="submit">Sign out</button></form>
         """

@@ -49,7 +49,6 @@ public struct HTML: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
         public mutating func appendInterpolation(_ html: HTML?) { output += html?.rendered ?? "" }
         public mutating func appendInterpolation(_ parts: [HTML]) { for p in parts { output += p.rendered } }
         public mutating func appendInterpolation(_ n: Int) { output += String(n) }
-        public mutating func appendInterpolation(_ url: SiteURL) { output += HTML.escape(url.path) }
     }
 }
 

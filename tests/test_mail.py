@@ -1,0 +1,339 @@
+"""Email end to end, against a real SMTP server on loopback (aiosmtpd, tests/smtp_harness.py):
+subscribe, confirm, digest, one-click unsubscribe; a digest run killed with SIGKILL and
+resumed; temporary (421/451) and permanent (550) failures; STARTTLS, implicit TLS and AUTH;
+header injection through the form and through a paper title."""
+import datetime
+import email.policy
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import BINARY, Member, arxiv_replay, free_port, needs_data, serve
+from smtp_harness import SMTPServer
+
+pytestmark = needs_data
+
+
+def copy_database(source, name):
+    path = source.replace(".sqlite", f"-{name}.sqlite")
+    if os.path.exists(path):
+        os.remove(path)
+    with sqlite3.connect(source) as s, sqlite3.connect(path) as t:
+        s.backup(t)
+    return path
+
+
+def digest_day(database):
+    """A Tuesday to Friday whose day before has featured papers: its daily digest covers that one day."""
+    with sqlite3.connect(database) as db:
+        days = [row[0] for row in db.execute("SELECT DISTINCT day FROM featured ORDER BY day DESC")]
+    for day in days:
+        d = datetime.date.fromisoformat(day)
+        if d.weekday() in (0, 1, 2, 3):  # Monday to Thursday
+            return day, (d + datetime.timedelta(days=1)).isoformat()
+    raise AssertionError("no weekday with featured papers")
+
+
+def mail_env(smtp_url, **extra):
+    return {**os.environ, "SMTP_URL": smtp_url, "MAIL_RETRY_SECONDS": "0.2", "MAIL_CLAIM_SECONDS": "1",
+            "LOG_LEVEL": "warning", **extra}
+
+
+def run_digest(database, smtp_url, *args, env=None, base=None, timeout=300):
+    """`dailypapers digest --send`; `base` is the server's URL, which links in the mail point to."""
+    environment = env or mail_env(smtp_url)
+    if base:
+        environment = {**environment, "BASE_URL": base}
+    return subprocess.run([str(BINARY), "digest", "--database", database, "--send", *args],
+                          capture_output=True, text=True, timeout=timeout, env=environment)
+
+
+def wait_for(condition, what, timeout=30):
+    """Polls `condition` until it holds (an event wait with a deadline, not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def parts(message):
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+def paper_ids(text):
+    return re.findall(r"/papers/([0-9]{4}\.[0-9]{4,5})\b", text)
+
+
+def subscribe_confirmed(database, emails, frequency="daily"):
+    """Confirmed subscribers written straight into the database (the crash and failure tests
+    are about delivery, and the round-trip test covers confirming)."""
+    now = time.time()
+    with sqlite3.connect(database) as db:
+        db.executemany(
+            "INSERT INTO subscriptions (email, frequency, status, created_at, confirmed_at, updated_at) "
+            "VALUES (?, ?, 'confirmed', ?, ?, ?)", [(e, frequency, now, now, now) for e in emails])
+
+
+def outbox(database, recipient):
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT status, attempts, last_error FROM outbox WHERE recipient = ? ORDER BY id",
+                          (recipient,)).fetchall()
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def mail_database(database):
+    return copy_database(database, "mail")
+
+
+@pytest.fixture(scope="module")
+def mail_server(mail_database, arxiv_replay, smtp):
+    yield from serve(mail_database, free_port(), arxiv_replay, "--digest-hour", "23",
+                     env={"SMTP_URL": smtp.url(), "MAIL_RETRY_SECONDS": "0.2", "MAIL_CLAIM_SECONDS": "1"})
+
+
+def confirm_from(message, visitor):
+    text, html = parts(message)
+    link = re.search(r"(http://127\.0\.0\.1:\d+/subscribe/confirm\?token=[A-Za-z0-9_.%-]+)", text).group(1)
+    assert link.replace("&", "&amp;") in html or link in html
+    path = link.split(str(visitor.base.split(":")[-1]), 1)[1]
+    status, page, _ = visitor.get(path)
+    assert status == 200 and "Confirm subscription" in page
+    action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    return visitor.post(action, csrf=False)
+
+
+def test_subscribe_confirm_digest_unsubscribe(mail_server, mail_database, smtp):
+    base = mail_server
+    before, send_day = digest_day(mail_database)
+    alice, bob, carol = "alice@example.org", "bob@example.org", "carol@example.org"
+
+    visitor = Member(base)
+    status, page, _ = visitor.get("/subscribe")
+    assert status == 200 and 'name="email"' in page
+    status, page, _ = visitor.post("/subscribe", {"email": alice, "frequency": "daily", "keywords": "", "categories": ""})
+    assert status == 200 and "Check your inbox" in page
+    wait_for(lambda: len(smtp.handler.to(alice)) == 1, "alice's confirmation")
+    confirmation = smtp.handler.to(alice)[0]
+    assert confirmation["Subject"].startswith("Daily Papers: confirm")
+    status, page, _ = confirm_from(confirmation, visitor)
+    assert status == 200 and "You are subscribed" in page
+
+    # Bob narrows to a keyword; Carol never confirms.
+    other = Member(base)
+    other.get("/subscribe")
+    other.post("/subscribe", {"email": bob, "frequency": "daily", "keywords": "diffusion", "categories": ""})
+    other.post("/subscribe", {"email": carol, "frequency": "daily", "keywords": "", "categories": ""})
+    wait_for(lambda: len(smtp.handler.to(bob)) == 1 and len(smtp.handler.to(carol)) == 1, "two confirmations")
+    status, page, _ = confirm_from(smtp.handler.to(bob)[0], other)
+    assert "You are subscribed" in page
+
+    # No page tells whether an address is subscribed: asking again looks the same.
+    status_again, page_again, _ = other.post("/subscribe", {"email": alice, "frequency": "daily", "keywords": "", "categories": ""})
+    assert status_again == 200 and "Check your inbox" in page_again
+    wait_for(lambda: len(smtp.handler.to(alice)) == 2, "alice's second confirmation")
+    with sqlite3.connect(mail_database) as db:
+        assert db.execute("SELECT count(*), status FROM subscriptions WHERE email = ?", (alice,)).fetchone() == (1, "confirmed")
+
+    dry = subprocess.run([str(BINARY), "digest", "--database", mail_database, "--dry-run", "--date", send_day],
+                         capture_output=True, text=True, timeout=300, env=mail_env(smtp.url()))
+    assert dry.returncode == 0, dry.stderr
+    assert alice in dry.stdout and bob in dry.stdout and carol not in dry.stdout
+    assert len(smtp.handler.to(alice)) == 2  # a dry run sends nothing
+
+    result = run_digest(mail_database, smtp.url(), "--date", send_day, base=base)
+    assert result.returncode == 0, result.stderr
+    wait_for(lambda: len(smtp.handler.to(alice)) == 3, "alice's digest")
+    digest = smtp.handler.to(alice)[2]
+    assert digest.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in digest.iter_parts()] == ["text/plain", "text/html"]
+    for header in ("Date", "Message-ID", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"):
+        assert digest[header], header
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert email.utils.parsedate_to_datetime(digest["Date"]).tzinfo is not None
+    text, html = parts(digest)
+    assert "<link" not in html and "<script" not in html and 'style="' in html
+
+    # The expected papers: those featured the day before, most upvoted first.
+    with sqlite3.connect(mail_database) as db:
+        rows = db.execute("""SELECT f.paper_id, max(f.imported_upvotes + p.member_votes) FROM featured f
+                             JOIN papers p ON p.id = f.paper_id WHERE f.day = ? GROUP BY f.paper_id""", (before,)).fetchall()
+    upvotes = dict(rows)
+    sent = list(dict.fromkeys(paper_ids(text)))
+    assert len(sent) == min(10, len(upvotes))
+    assert all(p in upvotes for p in sent)
+    assert [upvotes[p] for p in sent] == sorted((upvotes[p] for p in sent), reverse=True)
+    assert upvotes[sent[0]] == max(upvotes.values())
+    assert set(paper_ids(html)) == set(sent)
+
+    # Bob's digest holds only papers about diffusion.
+    wait_for(lambda: len(smtp.handler.to(bob)) == 2, "bob's digest")
+    bob_papers = set(paper_ids(parts(smtp.handler.to(bob)[1])[0]))
+    with sqlite3.connect(mail_database) as db:
+        for paper in bob_papers:
+            title, abstract = db.execute("SELECT title, abstract FROM papers WHERE id = ?", (paper,)).fetchone()
+            assert "diffusion" in (title + abstract).lower(), paper
+    assert len(bob_papers) < len(upvotes) or len(upvotes) <= 1
+    assert len(smtp.handler.to(carol)) == 1  # the confirmation only
+
+    # Running it again sends nothing new.
+    again = run_digest(mail_database, smtp.url(), "--date", send_day, base=base)
+    assert again.returncode == 0 and "queued 0 digest" in again.stdout, again.stdout
+
+    # One-click unsubscribe (RFC 8058): a POST to the List-Unsubscribe URL.
+    url = digest["List-Unsubscribe"].strip("<>")
+    request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200 and "Unsubscribed" in response.read().decode()
+    # The GET shows a button and changes nothing by itself.
+    status, page, _ = Member(base).get(url.split(base, 1)[1])
+    assert status == 200 and "nothing left to unsubscribe" in page
+
+    later = (datetime.date.fromisoformat(send_day) + datetime.timedelta(days=7)).isoformat()
+    run_digest(mail_database, smtp.url(), "--date", later, "--frequency", "daily", base=base)
+    run_digest(mail_database, smtp.url(), "--date", send_day, "--frequency", "weekly", base=base)
+    assert len(smtp.handler.to(alice)) == 3, "nothing more after unsubscribing"
+
+
+def test_unsubscribe_page_needs_its_button(mail_server, mail_database, smtp):
+    base = mail_server
+    _, send_day = digest_day(mail_database)
+    subscribe_confirmed(mail_database, ["dana@example.org"])
+    assert run_digest(mail_database, smtp.url(), "--date", send_day, base=base).returncode == 0
+    wait_for(lambda: len(smtp.handler.to("dana@example.org")) == 1, "dana's digest")
+    text, _ = parts(smtp.handler.to("dana@example.org")[0])
+    link = re.search(r"Unsubscribe: (\S+)", text).group(1)
+    visitor = Member(base)
+    status, page, _ = visitor.get(link.split(base, 1)[1])
+    assert status == 200 and "Stop the daily digest for dana@example.org?" in page
+    assert outbox(mail_database, "dana@example.org")[0][0] == "sent"
+    with sqlite3.connect(mail_database) as db:
+        assert db.execute("SELECT status FROM subscriptions WHERE email = 'dana@example.org'").fetchone() == ("confirmed",)
+    action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    status, page, _ = visitor.post(action, csrf=False)
+    assert status == 200 and "Done" in page
+    with sqlite3.connect(mail_database) as db:
+        assert db.execute("SELECT status FROM subscriptions WHERE email = 'dana@example.org'").fetchone() == ("unsubscribed",)
+    # A forged or altered token is refused.
+    status, page, _ = visitor.get(link.split(base, 1)[1][:-3] + "AAA")
+    assert status == 400 and "not valid" in page
+
+
+def test_hostile_input_cannot_add_headers(mail_server, mail_database, smtp):
+    base = mail_server
+    visitor = Member(base)
+    visitor.get("/subscribe")
+    for hostile in ["eve@example.org\r\nBcc: mallory@example.org", "eve@example.org\nBcc: mallory@example.org",
+                    "Eve <eve@example.org>", "eve@example.org%0d%0aBcc:mallory@example.org"]:
+        status, page, _ = visitor.post("/subscribe", {"email": hostile, "frequency": "daily", "keywords": "", "categories": ""})
+        assert status == 422 and "The email is not an email address" in page, hostile
+    # A paper whose title holds CR/LF and a header, featured with the most votes.
+    before, send_day = digest_day(mail_database)
+    with sqlite3.connect(mail_database) as db:
+        db.execute("""INSERT INTO papers (id, title, abstract, authors, imported_at, modified_at)
+                      VALUES ('2512.99991', 'Evil title' || char(13) || char(10) || 'Bcc: mallory@example.org' || char(13) || char(10)
+                              || char(13) || char(10) || 'body', 'An abstract.', '["A. Author"]', 0, 0)""")
+        featured_at = datetime.datetime.fromisoformat(before).replace(tzinfo=datetime.timezone.utc).timestamp() + 3600
+        db.execute("""INSERT INTO featured (paper_id, day, featured_at, imported_upvotes) VALUES ('2512.99991', ?, ?, 100000)""",
+                   (before, featured_at))
+    subscribe_confirmed(mail_database, ["frank@example.org"])
+    assert run_digest(mail_database, smtp.url(), "--date", send_day).returncode == 0
+    wait_for(lambda: len(smtp.handler.to("frank@example.org")) == 1, "frank's digest")
+    message = smtp.handler.to("frank@example.org")[0]
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"] and "Evil title Bcc: mallory@example.org body" in message["Subject"]
+    assert smtp.handler.to("mallory@example.org") == [] and smtp.handler.to("eve@example.org") == []
+    with sqlite3.connect(mail_database) as db:
+        db.execute("DELETE FROM featured WHERE paper_id = '2512.99991'")
+        db.execute("DELETE FROM papers WHERE id = '2512.99991'")
+
+
+def test_kill_during_digest_then_resume_sends_each_once(database):
+    path = copy_database(database, "crash")
+    _, send_day = digest_day(path)
+    recipients = [f"reader{i:02d}@example.org" for i in range(40)]
+    subscribe_confirmed(path, recipients)
+    with SMTPServer() as smtp:
+        smtp.handler.block_at = 15
+        # One connection, so every message before the blocked one was marked sent before it began.
+        env = mail_env(smtp.url(), SMTP_CONNECTIONS="1")
+        process = subprocess.Popen([str(BINARY), "digest", "--database", path, "--send", "--date", send_day],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert smtp.handler.blocked.wait(120), "the digest run never reached the 15th message"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert smtp.handler.count() == 14
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0] == 26
+        with smtp.handler.lock:
+            smtp.handler.block_at = None
+        smtp.handler.release.set()
+        resumed = run_digest(path, smtp.url(), "--date", send_day, "--retry-window", "60", env=env)
+        assert resumed.returncode == 0, resumed.stderr
+        assert {r: smtp.handler.per_recipient[r] for r in recipients} == {r: 1 for r in recipients}
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall() == [("sent", 40)]
+
+
+def test_temporary_failures_are_retried_and_permanent_ones_recorded(database):
+    path = copy_database(database, "failures")
+    _, send_day = digest_day(path)
+    recipients = ["gina@example.org", "hugo@example.org", "ivan@example.org", "nobody@example.org"]
+    subscribe_confirmed(path, recipients)
+    with SMTPServer() as smtp:
+        smtp.handler.temporary_rcpt.append("421 4.3.2 closing, try later")
+        smtp.handler.temporary_data.append("451 4.3.0 temporary trouble")
+        smtp.handler.rcpt_replies["nobody@example.org"] = "550 5.1.1 no such user"
+        result = run_digest(path, smtp.url(), "--date", send_day, "--retry-window", "30")
+        assert result.returncode == 0, result.stderr
+        for r in recipients[:3]:
+            assert smtp.handler.per_recipient[r] == 1, (r, result.stdout)
+        assert smtp.handler.per_recipient["nobody@example.org"] == 0
+        failed = outbox(path, "nobody@example.org")
+        assert failed[0][0] == "failed" and failed[0][1] == 1 and "550" in failed[0][2]
+        statuses = {r: outbox(path, r)[0] for r in recipients[:3]}
+        assert sum(attempts for _, attempts, _ in statuses.values()) == 2  # one 421, one 451
+        assert all(status == "sent" for status, _, _ in statuses.values())
+        assert "failed for good" in result.stdout and "no such user" in result.stdout
+        # The permanent failure is not retried by the next run.
+        again = run_digest(path, smtp.url(), "--date", send_day, "--retry-window", "5")
+        assert again.returncode == 0 and outbox(path, "nobody@example.org")[0][1] == 1
+
+
+@pytest.mark.parametrize("mode,auth_query", [("starttls", ""), ("tls", "&auth=login"), ("plain", "")])
+def test_tls_and_auth(database, mode, auth_query):
+    path = copy_database(database, f"tls-{mode}")
+    _, send_day = digest_day(path)
+    subscribe_confirmed(path, ["judy@example.org"])
+    with SMTPServer(mode=mode, auth=("mailer", "s3cret pass")) as smtp:
+        query = f"?ca_file={smtp.cert}{auth_query}" if smtp.cert else ""
+        url = smtp.url("mailer", "s3cret%20pass", query)
+        result = run_digest(path, url, "--date", send_day, env=mail_env(url, LOG_LEVEL="debug"))
+        assert result.returncode == 0, result.stderr
+        assert smtp.handler.per_recipient["judy@example.org"] == 1, result.stdout + result.stderr
+        mechanism, ok = smtp.handler.auth_attempts[-1]
+        assert ok and mechanism == ("LOGIN" if "login" in auth_query else "PLAIN")
+        assert "s3cret" not in result.stdout + result.stderr  # the password is never printed
+        # A wrong password: nothing sent, the message stays queued, the reason is recorded.
+        subscribe_confirmed(path, ["kim@example.org"])
+        bad = smtp.url("mailer", "wrong", query)
+        result = run_digest(path, bad, "--date", send_day, "--frequency", "daily", env=mail_env(bad))
+        assert result.returncode == 0 and smtp.handler.per_recipient["kim@example.org"] == 0
+        status, attempts, error = outbox(path, "kim@example.org")[0]
+        assert status == "pending" and attempts == 1 and "535" in error
