@@ -86,6 +86,10 @@ let package = Package(
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
         .testTarget(name: "PapersSearchTests", dependencies: ["PapersSearch", "PapersStore", "MiniLM", "TestSupport"]),
+        .testTarget(name: "PapersMailTests", dependencies: [
+            "PapersMail", "PapersStore", "PapersSearch", "PapersCore", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PapersWebTests", dependencies: [
             "PapersWeb", "PapersStore", "PapersIngest", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -11,7 +11,7 @@ mode=run
 
 debs=(libsqlite3-dev zlib1g-dev libopenblas-dev pkg-config python3-venv python3-pip ca-certificates)
 if [ "$mode" = test ]; then
-    debs+=(chromium chromium-driver)
+    debs+=(chromium chromium-driver openssl sqlite3)
 fi
 
 missing=()

@@ -72,7 +72,7 @@ enum MailTemplates {
 
     /// The first `limit` characters of the abstract, cut at a word.
     static func excerpt(_ abstract: String, limit: Int = 280) -> String {
-        let flat = MailMessage.singleLine(abstract)
+        let flat = MailMessage.singleLine(String(abstract.prefix(limit * 2)))
         guard flat.count > limit else { return flat }
         var cut = String(flat.prefix(limit))
         if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }

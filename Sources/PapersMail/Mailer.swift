@@ -225,8 +225,13 @@ public final class Mailer: Sendable {
         let plans = try await plan(frequency, on: day)
         var added = 0
         var batch = [OutboxEntry]()
+        // Subscribers with the same interests get the same cards: rendered once.
+        var rendered = [[ArxivID]: MailTemplates.Body]()
         for plan in plans {
-            batch.append(try digestEntry(plan, now: now))
+            let ids = plan.cards.map(\.paper.id)
+            let cards = rendered[ids] ?? MailTemplates.cards(plan.cards, links: settings.links)
+            rendered[ids] = cards
+            batch.append(try digestEntry(plan, cards: cards, now: now))
             if batch.count == 500 {
                 added += try await store.enqueue(batch, now: now)
                 batch.removeAll(keepingCapacity: true)
@@ -243,10 +248,9 @@ public final class Mailer: Sendable {
         period.lowerBound == period.upperBound ? "\(period.lowerBound)" : "\(period.lowerBound) to \(period.upperBound)"
     }
 
-    func digestEntry(_ plan: PlannedDigest, now: Date) throws -> OutboxEntry {
+    func digestEntry(_ plan: PlannedDigest, cards: MailTemplates.Body, now: Date) throws -> OutboxEntry {
         let s = plan.subscription
         let unsubscribe = settings.links.unsubscribe(unsubscribeToken(.subscription(s.id), now: now))
-        let cards = MailTemplates.cards(plan.cards, links: settings.links)
         let when = Self.periodText(plan.period)
         var about = ""
         if !s.keywords.isEmpty { about += " about \(s.keywords.joined(separator: ", "))" }

@@ -28,7 +28,11 @@ public struct DeliveryReport: Sendable, Equatable, CustomStringConvertible {
     public var sent = 0
     public var retrying = 0
     public var failed = 0
-    public init() {}
+    public init(sent: Int = 0, retrying: Int = 0, failed: Int = 0) {
+        self.sent = sent
+        self.retrying = retrying
+        self.failed = failed
+    }
     public var description: String { "\(sent) sent, \(retrying) to retry, \(failed) failed for good" }
     public static func += (a: inout DeliveryReport, b: DeliveryReport) {
         a.sent += b.sent

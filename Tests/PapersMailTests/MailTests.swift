@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import NIOCore
+import PapersCore
+@testable import PapersMail
+import PapersSearch
+import PapersStore
+import Testing
+
+/// Undoes quoted-printable, for checking what a client would show.
+func decodeQuotedPrintable(_ text: String) -> String {
+    let utf8 = Array(text.replacingOccurrences(of: "=\r\n", with: "").utf8)
+    var bytes = [UInt8]()
+    var k = 0
+    while k < utf8.count {
+        if utf8[k] == UInt8(ascii: "="), k + 2 < utf8.count, let v = UInt8(String(decoding: utf8[k + 1...k + 2], as: UTF8.self), radix: 16) {
+            bytes.append(v)
+            k += 3
+        } else {
+            bytes.append(utf8[k])
+            k += 1
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func message(subject: String = "Hello", to: String = "reader@example.org", text: String = "Text", html: String = "<p>HTML</p>") -> MailMessage {
+    MailMessage(from: MailAddress("papers@example.org", name: "Daily Papers"), to: MailAddress(to), subject: subject, text: text,
+                html: html, date: Date(timeIntervalSince1970: 1_795_000_000), messageID: "digest.1@example.org",
+                listID: "Daily Papers daily digest <daily.digest.example.org>",
+                unsubscribeURL: "https://papers.example.org/unsubscribe?token=abc.def")
+}
+
+struct MessageTests {
+    @Test func headersForListsAndMultipartBodies() throws {
+        let raw = String(decoding: try message().rendered(boundary: "=_b"), as: UTF8.self)
+        let head = raw.components(separatedBy: "\r\n\r\n")[0]
+        #expect(head.contains("From: Daily Papers <papers@example.org>\r\n"))
+        #expect(head.contains("Date: Wed, 18 Nov 2026 11:06:40 +0000"))
+        #expect(head.contains("Message-ID: <digest.1@example.org>"))
+        #expect(head.contains("List-Id: Daily Papers daily digest <daily.digest.example.org>"))
+        #expect(head.contains("List-Unsubscribe: <https://papers.example.org/unsubscribe?token=abc.def>"))
+        #expect(head.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
+        #expect(head.contains("Content-Type: multipart/alternative; boundary=\"=_b\""))
+        #expect(raw.contains("--=_b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"))
+        #expect(raw.contains("--=_b\r\nContent-Type: text/html; charset=utf-8"))
+        #expect(raw.hasSuffix("--=_b--\r\n"))
+        // Every line ends in CRLF and none is longer than 78 characters.
+        #expect(!raw.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        #expect(raw.components(separatedBy: "\r\n").allSatisfy { $0.count <= 78 })
+    }
+
+    @Test func lineBreaksInASubjectCannotAddHeaders() throws {
+        let raw = String(decoding: try message(subject: "Evil\r\nBcc: mallory@example.org\n\nbody").rendered(), as: UTF8.self)
+        let head = raw.components(separatedBy: "\r\n\r\n")[0]
+        #expect(!head.contains("\r\nBcc:"))
+        #expect(head.contains("Subject: Evil Bcc: mallory@example.org body\r\n"))
+        #expect(throws: MailHeaderError.self) { try message(to: "a@example.org\r\nBcc: b@example.org").rendered() }
+        #expect(throws: MailHeaderError.self) { try message(to: "a@example.org>, <b@example.org").rendered() }
+    }
+
+    @Test func nonASCIISubjectsAreEncodedWords() throws {
+        let subject = "Trending: Schrödinger bridges, 拡散モデル, and a rather long tail of words to fold over lines"
+        let encoded = MailMessage.encodedSubject(subject)
+        #expect(encoded.hasPrefix("=?UTF-8?B?"))
+        let words = encoded.components(separatedBy: "\r\n ")
+        #expect(words.allSatisfy { $0.count <= 75 })
+        let decoded = words.map { word -> String in
+            let b64 = word.dropFirst("=?UTF-8?B?".count).dropLast(2)
+            return String(decoding: Data(base64Encoded: String(b64))!, as: UTF8.self)
+        }.joined()
+        #expect(decoded == subject)
+    }
+
+    @Test func quotedPrintableRoundTripsAndEncodesLeadingDots() {
+        let text = "Line one\n.starts with a dot\n" + String(repeating: "long é line ", count: 20) + "\ntrailing space \nend = done"
+        let encoded = MailMessage.quotedPrintable(text)
+        #expect(encoded.components(separatedBy: "\r\n").allSatisfy { $0.count <= 76 && !$0.hasPrefix(".") && !$0.hasSuffix(" ") })
+        #expect(decodeQuotedPrintable(encoded) == text.replacingOccurrences(of: "\n", with: "\r\n"))
+    }
+
+    @Test func dotStuffingAndTheEndOfData() {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64)
+        SMTPConnection.dotStuff(Array("Subject: x\r\n\r\n.\r\n..two\nlast".utf8), into: &buffer)
+        #expect(String(buffer: buffer) == "Subject: x\r\n\r\n..\r\n...two\r\nlast\r\n.\r\n")
+    }
+}
+
+struct ConfigurationTests {
+    @Test func smtpURLs() throws {
+        let plain = try SMTPConfiguration(url: "smtp://user:p%40ss@mail.example.org?starttls=required&timeout=5")
+        #expect(plain.port == 587 && plain.security == .startTLSRequired && plain.password == "p@ss" && plain.timeout == .seconds(5))
+        #expect(plain.description == "smtp://user:***@mail.example.org:587")
+        let implicit = try SMTPConfiguration(url: "smtps://mail.example.org?auth=login")
+        #expect(implicit.port == 465 && implicit.security == .implicitTLS && implicit.preferLogin)
+        #expect(SMTPConfiguration.redacted("smtp://u:secret@h:25") == "smtp://u:***@h:25")
+        for bad in ["http://mail.example.org", "smtp://", "smtps://h?starttls=required", "smtp://h?starttls=sometimes", "smtp://h?colour=blue"] {
+            #expect(throws: MailConfigurationError.self) { try SMTPConfiguration(url: bad) }
+        }
+        do {
+            _ = try SMTPConfiguration(url: "ftp://u:secret@h")
+        } catch {
+            #expect(!error.description.contains("secret") && error.description.contains("scheme"))
+        }
+    }
+
+    @Test func retriesBackOffThenGiveUp() {
+        let policy = RetryPolicy(base: 10, maximumDelay: 60, maximumAttempts: 4)
+        let now = Date(timeIntervalSince1970: 0)
+        #expect(policy.retryAt(afterAttempt: 1, now: now) == Date(timeIntervalSince1970: 10))
+        #expect(policy.retryAt(afterAttempt: 2, now: now) == Date(timeIntervalSince1970: 20))
+        #expect(policy.retryAt(afterAttempt: 3, now: now) == Date(timeIntervalSince1970: 40))
+        #expect(policy.retryAt(afterAttempt: 4, now: now) == nil)
+    }
+
+    @Test func subscriptionRules() throws {
+        let request = try MailRules.subscription(email: " a@example.org ", frequency: "Weekly", keywords: "diffusion, Diffusion\nretrieval",
+                                                 categories: "cs.CL cs")
+        #expect(request.email == "a@example.org" && request.frequency == .weekly)
+        #expect(request.keywords == ["diffusion", "retrieval"] && request.categories == ["cs.CL", "cs"])
+        #expect(throws: InputError(field: "frequency", "must be daily or weekly")) {
+            try MailRules.subscription(email: "a@example.org", frequency: "hourly", keywords: "", categories: "")
+        }
+        #expect(throws: InputError.self) { try MailRules.categories("cs.CL; DROP TABLE") }
+        #expect(MailRules.categoriesMatch(["cs"], ["cs.LG"]) && !MailRules.categoriesMatch(["cs.CL"], ["cs.LG", "stat.ML"]))
+        #expect(MailRules.authorMatches("jose garcia", ["A. B.", "José  García"]))
+        let monday = Day("2026-11-23")!
+        #expect(DigestFrequency.daily.period(sentOn: monday) == Day("2026-11-20")!...Day("2026-11-22")!)
+        #expect(DigestFrequency.weekly.isDue(on: monday) && !DigestFrequency.weekly.isDue(on: monday.adding(days: 1)))
+        #expect(!DigestFrequency.daily.isDue(on: Day("2026-11-22")!))
+    }
+}
+
+/// A mailer over an in-memory store, with links on example.org.
+func makeMailer(_ store: SQLiteStore) -> Mailer {
+    let base = "https://papers.example.org"
+    let links = MailLinks(home: base + "/", paper: { base + "/papers/\($0)" }, confirmSubscription: { base + "/subscribe/confirm?token=\($0)" },
+                          unsubscribe: { base + "/unsubscribe?token=\($0)" }, verifyEmail: { base + "/verify-email?token=\($0)" },
+                          subscribe: base + "/subscribe", alerts: base + "/alerts")
+    return Mailer(store: store, search: SearchEngine(store: store, embedder: nil), signer: TokenSigner(secret: Array(repeating: 7, count: 32)),
+                  settings: MailSettings(from: MailAddress("papers@example.org"), siteName: "Daily Papers", links: links, domain: "example.org"),
+                  logger: Logger(label: "test"))
+}
+
+func paper(_ id: String, title: String, authors: [String] = ["Ada Lovelace"]) -> Paper {
+    Paper(id: ArxivID(id)!, version: 1, title: title, abstract: "About \(title.lowercased()).", authors: authors, categories: ["cs.LG"],
+          publishedAt: Date(timeIntervalSince1970: 1_790_000_000))
+}
+
+struct MailerTests {
+    @Test func doubleOptInAppliesOnlyTheLatestRequest() async throws {
+        let store = try SQLiteStore()
+        let mailer = makeMailer(store)
+        let now = Date()
+        try await mailer.requestSubscription(SubscriptionRequest(email: "a@example.org", frequency: .daily), now: now)
+        try await mailer.requestSubscription(SubscriptionRequest(email: "A@example.org", frequency: .weekly, keywords: ["graphs"]), now: now)
+        let queued = try await store.claimDue(now: now, limit: 10, lease: 60)
+        #expect(queued.count == 2 && queued.allSatisfy { $0.entry.key.hasPrefix("confirm ") })
+        let links = queued.map { String(decoding: $0.entry.message, as: UTF8.self) }.map { raw in
+            decodeQuotedPrintable(raw).components(separatedBy: "confirm?token=")[1].prefix(while: { !$0.isWhitespace && $0 != "\"" && $0 != "<" })
+        }
+        #expect(try await store.confirmedSubscriptions(frequency: .daily).isEmpty)  // nothing before confirming
+        #expect(try await mailer.confirmSubscription(token: String(links[0]), now: now) == nil)  // replaced by the newer request
+        let confirmed = try #require(try await mailer.confirmSubscription(token: String(links[1]), now: now))
+        #expect(confirmed.frequency == .weekly && confirmed.keywords == ["graphs"] && confirmed.status == .confirmed)
+        #expect(try await mailer.confirmSubscription(token: String(links[1]), now: now) == nil)  // used
+        #expect(throws: TokenError.expired) {
+            try mailer.confirmationTarget(String(links[1]), now: now.addingTimeInterval(4 * 86_400))
+        }
+        let token = mailer.unsubscribeToken(.subscription(confirmed.id), now: now)
+        #expect(try mailer.unsubscribeTarget(token, now: now) == .subscription(confirmed.id))
+        #expect(throws: TokenError.wrongPurpose) { try mailer.unsubscribeTarget(String(links[1]), now: now) }
+        try await mailer.unsubscribe(.subscription(confirmed.id), now: now)
+        #expect(try await store.confirmedSubscriptions(frequency: .weekly).isEmpty)
+    }
+
+    @Test func alertsMailEachNewMatchingPaperOnce() async throws {
+        let store = try SQLiteStore()
+        let mailer = makeMailer(store)
+        let now = Date()
+        _ = try await store.write(ImportBatch(papers: [paper("2401.00001", title: "Old graph paper")]))
+        let member = try await store.createMember(username: "ada", email: "ada@example.org", passwordHash: "x", isAdmin: false, now: now)
+        let byAuthor = try await store.createAlert(member: member.id, kind: .author, query: "ada lovelace", now: now)
+        let bySearch = try await store.createAlert(member: member.id, kind: .search, query: "graph networks", now: now)
+        _ = try await store.write(ImportBatch(papers: [paper("2401.00002", title: "Graph networks for molecules"),
+                                                       paper("2401.00003", title: "Protein folding", authors: ["Someone Else"])]))
+        #expect(try await mailer.queueAlerts(now: now) == 0)  // the address is not confirmed yet
+        #expect(try await store.confirmMemberEmail(member.id, email: "ada@example.org", now: now))
+        #expect(try await mailer.queueAlerts(now: now) == 2)  // 2401.00002 for each alert
+        #expect(try await mailer.queueAlerts(now: now) == 0)
+        _ = try await store.write(ImportBatch(papers: [paper("2401.00004", title: "Graph networks at scale"),
+                                                       paper("2401.00005", title: "Protein design", authors: ["Someone Else"])]))
+        #expect(try await mailer.queueAlerts(now: now) == 2)
+        // A new version of a paper already mailed is not new; the old paper never matched either alert as new.
+        _ = try await store.write(ImportBatch(papers: [Paper(id: ArxivID("2401.00004")!, version: 2, title: "Graph networks at scale, v2",
+                                                             abstract: "Changed.", authors: ["Ada Lovelace"])]))
+        #expect(try await mailer.queueAlerts(now: now) == 0)
+        let messages = try await store.claimDue(now: now, limit: 10, lease: 60)
+        #expect(messages.count == 4)
+        var mailed = [String: Int]()
+        for message in messages {
+            let text = decodeQuotedPrintable(String(decoding: message.entry.message, as: UTF8.self))
+            for id in ["2401.00001", "2401.00002", "2401.00003", "2401.00004", "2401.00005"] where text.contains("/papers/\(id)\r\n") {
+                mailed[id, default: 0] += 1
+            }
+            #expect(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
+        }
+        // Each of the two matching papers once per alert; the others never.
+        #expect(mailed == ["2401.00002": 2, "2401.00004": 2])
+        #expect(try await store.alertSent(id: byAuthor.id, among: [ArxivID("2401.00004")!]).count == 1)
+        #expect(try await store.alertSent(id: bySearch.id, among: [ArxivID("2401.00004")!]).count == 1)
+        // An alert's unsubscribe link deletes it.
+        try await mailer.unsubscribe(try mailer.unsubscribeTarget(mailer.unsubscribeToken(.alert(bySearch.id), now: now), now: now), now: now)
+        #expect(try await store.alerts(member: member.id).map(\.id) == [byAuthor.id])
+    }
+
+    @Test func claimsKeepTwoSendersApartAndFilesAreWritten() async throws {
+        let store = try SQLiteStore()
+        let past = Date().addingTimeInterval(-1000)
+        let entries = (0..<5).map { OutboxEntry(key: "test \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
+                                                message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
+        #expect(try await store.enqueue(entries, now: past) == 5)
+        #expect(try await store.enqueue(entries, now: past) == 0)  // the same keys queue once
+        let first = try await store.claimDue(now: past, limit: 3, lease: 60)
+        let second = try await store.claimDue(now: past, limit: 10, lease: 60)
+        #expect(first.count == 3 && second.count == 2 && Set(first.map(\.id)).isDisjoint(with: second.map(\.id)))
+        #expect(try await store.claimDue(now: past, limit: 10, lease: 60).isEmpty)
+        // After a claim runs out (its sender died), the messages can be claimed again.
+        #expect(try await store.claimDue(now: past.addingTimeInterval(61), limit: 10, lease: 60).count == 5)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID())").path
+        let outbox = Outbox(store: store, transport: FileTransport(folder: folder), logger: Logger(label: "test"))
+        #expect(try await outbox.deliverDue() == DeliveryReport(sent: 5))
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".eml") }
+        #expect(files.count == 5)
+        #expect(try await store.outboxCounts().sent == 5)
+        #expect(try await outbox.deliverDue() == DeliveryReport())
+    }
+}
