@@ -337,3 +337,33 @@ def test_tls_and_auth(database, mode, auth_query):
         assert result.returncode == 0 and smtp.handler.per_recipient["kim@example.org"] == 0
         status, attempts, error = outbox(path, "kim@example.org")[0]
         assert status == "pending" and attempts == 1 and "535" in error
+
+
+def test_member_alerts_and_address_confirmation(mail_server, smtp):
+    member = Member(mail_server).sign_up("alerty")
+    status, page, _ = member.get("/alerts")
+    assert status == 200 and "once you confirm it" in page and "No alerts yet" in page
+    status, page, _ = member.post("/alerts", {"kind": "author", "query": "Ada <b>Lovelace</b>"})
+    assert status == 200 and "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in page
+    status, page, _ = member.post("/alerts", {"kind": "author", "query": "x"})
+    assert status == 422 and "The query must be 2 to 200 characters long" in page
+    status, page, _ = member.post("/alerts", {"kind": "telepathy", "query": "graphs"})
+    assert status == 422 and "The kind must be search or author" in page
+    status, page, _ = member.post("/alerts/send-verification")
+    assert status == 200 and "We sent a confirmation link to alerty@example.org" in page
+    wait_for(lambda: len(smtp.handler.to("alerty@example.org")) == 1, "the address confirmation")
+    text, _ = parts(smtp.handler.to("alerty@example.org")[0])
+    path = re.search(r"http://127\.0\.0\.1:\d+(/verify-email\?token=\S+)", text).group(1)
+    status, page, _ = member.get(path)
+    assert status == 200 and "Confirm address" in page
+    action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    status, page, _ = member.post(action, csrf=False)
+    assert status == 200 and "Address confirmed" in page
+    status, page, _ = member.get("/alerts")
+    assert "Alerts go to <strong>alerty@example.org</strong>" in page
+    delete = re.search(r'action="(/alerts/\d+/delete)"', page).group(1)
+    status, page, _ = member.post(delete)
+    assert status == 200 and "No alerts yet" in page
+    # Visitors are sent to sign in.
+    status, page, url = Member(mail_server).get("/alerts")
+    assert "/signin" in url
