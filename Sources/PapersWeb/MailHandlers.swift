@@ -74,17 +74,22 @@ struct MailHandlers: Sendable {
         return community.form(context, status: .badRequest) { $0.mailNotice(title: "Link not valid", message) }
     }
 
-    func confirmForm(_ request: Request, _ context: AppRequestContext) -> Response {
+    /// The page a link from an email opens: the token checked, then a button that POSTs it.
+    func tokenPage(_ request: Request, _ context: AppRequestContext, purpose: String, title: String, text: String,
+                   action: (String) -> SiteRoute, button: String) -> Response {
         let token = Self.token(request)
         do {
-            _ = try mailer.confirmationTarget(token, now: now)
+            _ = try mailer.signer.verify(token, purpose: purpose, now: now)
         } catch {
             return tokenProblem(error, context)
         }
-        return community.form(context) {
-            $0.tokenButton(title: "Confirm your subscription", text: "Press the button to start getting the digest.",
-                           action: SiteRoute.subscribeConfirm(token: token).url, button: "Confirm subscription")
-        }
+        return community.form(context) { $0.tokenButton(title: title, text: text, action: action(token).url, button: button) }
+    }
+
+    func confirmForm(_ request: Request, _ context: AppRequestContext) -> Response {
+        tokenPage(request, context, purpose: "subscribe", title: "Confirm your subscription",
+                  text: "Press the button to start getting the digest.", action: { .subscribeConfirm(token: $0) },
+                  button: "Confirm subscription")
     }
 
     func confirm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -186,16 +191,9 @@ struct MailHandlers: Sendable {
     }
 
     func verifyForm(_ request: Request, _ context: AppRequestContext) -> Response {
-        let token = Self.token(request)
-        do {
-            _ = try mailer.signer.verify(token, purpose: "verify-email", now: now)
-        } catch {
-            return tokenProblem(error, context)
-        }
-        return community.form(context) {
-            $0.tokenButton(title: "Confirm your address", text: "Press the button to get alerts at this address.",
-                           action: SiteRoute.verifyEmail(token: token).url, button: "Confirm address")
-        }
+        tokenPage(request, context, purpose: "verify-email", title: "Confirm your address",
+                  text: "Press the button to get alerts at this address.", action: { .verifyEmail(token: $0) },
+                  button: "Confirm address")
     }
 
     func verify(_ request: Request, _ context: AppRequestContext) async throws -> Response {
