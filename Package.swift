@@ -91,8 +91,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PapersWebTests", dependencies: [
-            "PapersWeb", "PapersStore", "PapersIngest", "TestSupport",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "PapersWeb", "PapersStore", "PapersIngest", "PapersMail", "PapersSearch", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

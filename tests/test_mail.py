@@ -1,12 +1,15 @@
 """Email end to end, against a real SMTP server on loopback (aiosmtpd, tests/smtp_harness.py):
-subscribe, confirm, digest, one-click unsubscribe; a digest run killed with SIGKILL and
-resumed; temporary (421/451) and permanent (550) failures; STARTTLS, implicit TLS and AUTH;
-header injection through the form and through a paper title."""
+subscribe, confirm, digest, one-click unsubscribe; alerts for papers imported later; a digest
+run killed with SIGKILL and resumed; temporary (421/451) and permanent (550) failures; a server
+that never answers; STARTTLS, implicit TLS and AUTH; header injection through the form and
+through a paper title."""
 import datetime
 import email.policy
+import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -116,6 +119,21 @@ def confirm_from(message, visitor):
     assert status == 200 and "Confirm subscription" in page
     action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
     return visitor.post(action, csrf=False)
+
+
+def confirm_address(member, smtp, address):
+    """Asks for the member's address confirmation on /alerts and follows the mailed link."""
+    before = len(smtp.handler.to(address))
+    status, page, _ = member.post("/alerts/send-verification")
+    assert status == 200 and f"We sent a confirmation link to {address}" in page
+    wait_for(lambda: len(smtp.handler.to(address)) == before + 1, "the address confirmation")
+    text, _ = parts(smtp.handler.to(address)[-1])
+    path = re.search(r"http://127\.0\.0\.1:\d+(/verify-email\?token=\S+)", text).group(1)
+    status, page, _ = member.get(path)
+    assert status == 200 and "Confirm address" in page
+    action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    status, page, _ = member.post(action, csrf=False)
+    assert status == 200 and "Address confirmed" in page
 
 
 def test_subscribe_confirm_digest_unsubscribe(mail_server, mail_database, smtp):
@@ -349,16 +367,7 @@ def test_member_alerts_and_address_confirmation(mail_server, smtp):
     assert status == 422 and "The query must be 2 to 200 characters long" in page
     status, page, _ = member.post("/alerts", {"kind": "telepathy", "query": "graphs"})
     assert status == 422 and "The kind must be search or author" in page
-    status, page, _ = member.post("/alerts/send-verification")
-    assert status == 200 and "We sent a confirmation link to alerty@example.org" in page
-    wait_for(lambda: len(smtp.handler.to("alerty@example.org")) == 1, "the address confirmation")
-    text, _ = parts(smtp.handler.to("alerty@example.org")[0])
-    path = re.search(r"http://127\.0\.0\.1:\d+(/verify-email\?token=\S+)", text).group(1)
-    status, page, _ = member.get(path)
-    assert status == 200 and "Confirm address" in page
-    action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
-    status, page, _ = member.post(action, csrf=False)
-    assert status == 200 and "Address confirmed" in page
+    confirm_address(member, smtp, "alerty@example.org")
     status, page, _ = member.get("/alerts")
     assert "Alerts go to <strong>alerty@example.org</strong>" in page
     delete = re.search(r'action="(/alerts/\d+/delete)"', page).group(1)
@@ -367,3 +376,97 @@ def test_member_alerts_and_address_confirmation(mail_server, smtp):
     # Visitors are sent to sign in.
     status, page, url = Member(mail_server).get("/alerts")
     assert "/signin" in url
+
+
+def snapshot_line(paper_id, title, authors, version=1, abstract="We report results."):
+    """One record in the arXiv metadata snapshot's schema, as `dailypapers import` reads it."""
+    return json.dumps({"id": paper_id, "submitter": None, "authors": authors, "title": title, "comments": None,
+                       "journal-ref": None, "doi": None, "report-no": None, "categories": "cs.LG", "license": None,
+                       "abstract": abstract, "versions": [{"version": f"v{v}", "created": "Mon, 1 Dec 2025 10:00:00 GMT"}
+                                                          for v in range(1, version + 1)],
+                       "update_date": "2025-12-01", "authors_parsed": []})
+
+
+def import_lines(database, folder, name, lines):
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    result = subprocess.run([str(BINARY), "import", "--database", database, "--quiet", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_alerts_mail_new_papers_once(mail_server, mail_database, smtp, tmp_path):
+    """A member follows an author and saves a search; papers that arrive later by import are
+    mailed, each once per alert, and nothing that does not match."""
+    base = mail_server
+    address = "watcher@example.org"
+    member = Member(base).sign_up("watcher")
+    confirm_address(member, smtp, address)
+    assert member.post("/alerts", {"kind": "author", "query": "Zyxwvut Quillfeather"})[0] == 200
+    assert member.post("/alerts", {"kind": "search", "query": "tardigrade cryptobiosis"})[0] == 200
+    received = len(smtp.handler.to(address))  # the address confirmation
+
+    import_lines(mail_database, tmp_path, "first.jsonl", [
+        snapshot_line("2512.90001", "Sparse attention for long documents", "Zyxwvut Quillfeather, Ann Other"),
+        snapshot_line("2512.90002", "Tardigrade cryptobiosis as a model of vacuum survival", "Bea Biologist"),
+        snapshot_line("2512.90003", "An unrelated study of compilers", "Cy Compiler"),
+    ])
+    saturday = "2025-12-06"  # no digest is due: this run only queues alerts and delivers
+    result = run_digest(mail_database, smtp.url(), "--date", saturday, base=base)
+    assert result.returncode == 0, result.stderr
+    # `serve`'s mail service may have sent them first; either way each alert mails once.
+    wait_for(lambda: len(smtp.handler.to(address)) == received + 2, "two alert messages")
+    alerts = smtp.handler.to(address)[received:]
+    by_subject = {m["Subject"]: m for m in alerts}
+    author = next(m for s, m in by_subject.items() if "Zyxwvut Quillfeather" in s)
+    search = next(m for s, m in by_subject.items() if "tardigrade cryptobiosis" in s)
+    assert set(paper_ids(parts(author)[0])) == {"2512.90001"}
+    assert set(paper_ids(parts(search)[0])) == {"2512.90002"}
+    for message in alerts:
+        assert message.get_content_type() == "multipart/alternative"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert "2512.90003" not in parts(message)[1]
+
+    # Nothing new: nothing more. A new version of a mailed paper is not new either.
+    import_lines(mail_database, tmp_path, "second.jsonl", [
+        snapshot_line("2512.90001", "Sparse attention for long documents, revised", "Zyxwvut Quillfeather", version=2),
+    ])
+    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=base).returncode == 0
+    import_lines(mail_database, tmp_path, "third.jsonl", [
+        snapshot_line("2512.90004", "Dense retrieval, revisited", "Zyxwvut Quillfeather"),
+    ])
+    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=base).returncode == 0
+    wait_for(lambda: len(smtp.handler.to(address)) == received + 3, "the third alert message")
+    latest = smtp.handler.to(address)[-1]
+    assert "Zyxwvut Quillfeather" in latest["Subject"] and set(paper_ids(parts(latest)[0])) == {"2512.90004"}
+    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=base).returncode == 0
+    assert len(smtp.handler.to(address)) == received + 3
+
+    # The alert's unsubscribe link deletes that alert only.
+    url = latest["List-Unsubscribe"].strip("<>")
+    request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    status, page, _ = member.get("/alerts")
+    assert "Zyxwvut Quillfeather" not in page and "tardigrade cryptobiosis" in page
+
+
+def test_a_server_that_never_answers_times_out(database):
+    """An SMTP server that accepts the connection and says nothing: the run gives up after
+    the configured timeout, and the message stays queued with the reason."""
+    path = copy_database(database, "silent")
+    _, send_day = digest_day(path)
+    subscribe_confirmed(path, ["lena@example.org"])
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"smtp://127.0.0.1:{silent.getsockname()[1]}?timeout=1"
+        started = time.monotonic()
+        result = run_digest(path, url, "--date", send_day, env=mail_env(url), timeout=60)
+        elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    status, attempts, error = outbox(path, "lena@example.org")[0]
+    assert status == "pending" and attempts == 1 and "no reply" in error, error
+    assert elapsed < 30  # the 1 s timeout, not the default 30 s per reply

@@ -72,7 +72,9 @@ struct CommunityHandlers: Sendable {
     }
 
     func signInRedirect(_ request: Request) -> Response {
-        redirect(SiteRoute.signIn(next: Self.safeNext(request.uri.path)).url.path)
+        // A page asked for with GET comes back whole, query included (a prefilled alert form).
+        let page = request.method == .get ? request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path : request.uri.path
+        return redirect(SiteRoute.signIn(next: Self.safeNext(page)).url.path)
     }
 
     func html(_ page: HTML, status: HTTPResponse.Status = .ok) -> Response {

@@ -37,7 +37,12 @@ struct MailHandlers: Sendable {
     var now: Date { community.now }
 
     func subscribeForm(_ request: Request, _ context: AppRequestContext) -> Response {
-        community.form(context) { $0.subscribe(FormState(values: ["email": context.member?.email ?? "", "frequency": "daily"])) }
+        // A link from a search fills in its keywords (`?keywords=`); the form checks them when sent.
+        let query = QueryParameters(request)
+        return community.form(context) {
+            $0.subscribe(FormState(values: ["email": context.member?.email ?? "", "frequency": "daily",
+                                            "keywords": query["keywords"] ?? "", "categories": query["categories"] ?? ""]))
+        }
     }
 
     func subscribe(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -219,7 +224,11 @@ extension WebApp {
         router.post("/subscribe/confirm") { request, context in try await h.confirm(request, context) }
         router.get("/unsubscribe") { request, context in try await h.unsubscribeForm(request, context) }
         router.post("/unsubscribe") { request, context in try await h.unsubscribe(request, context) }
-        router.get("/alerts") { request, context in try await h.alerts(request, context) }
+        router.get("/alerts") { request, context in
+            // A link from a search or a paper page fills in the new alert (`?kind=&query=`).
+            let query = QueryParameters(request)
+            return try await h.alerts(request, context, state: FormState(values: ["kind": query["kind"] ?? "", "query": query["query"] ?? ""]))
+        }
         router.post("/alerts") { request, context in try await h.createAlert(request, context) }
         router.post("/alerts/:alert/delete") { request, context in
             try await h.deleteAlert(request, context, try context.parameters.require("alert"))

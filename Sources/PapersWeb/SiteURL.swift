@@ -44,9 +44,13 @@ public enum SiteRoute: Sendable, Hashable {
     case apiSubmit
     // Email
     case subscribe
+    /// The subscribe form with its keywords filled in (from a search).
+    case subscribeAbout(keywords: String)
     case subscribeConfirm(token: String)
     case unsubscribe(token: String)
     case alerts
+    /// The alerts page with a new alert's form filled in (from a search or a paper's authors).
+    case newAlert(PaperAlert.Kind, query: String)
     case alertDelete(Int64)
     case alertsSendVerification
     case verifyEmail(token: String)
@@ -146,9 +150,11 @@ public enum SiteRoute: Sendable, Hashable {
         case let .apiComments(id): return SiteURL("/api/papers/\(id)/comments")
         case .apiSubmit: return SiteURL("/api/submit")
         case .subscribe: return SiteURL("/subscribe")
+        case let .subscribeAbout(keywords): return SiteURL("/subscribe", query: [("keywords", keywords)])
         case let .subscribeConfirm(token): return SiteURL("/subscribe/confirm", query: [("token", token)])
         case let .unsubscribe(token): return SiteURL("/unsubscribe", query: [("token", token)])
         case .alerts: return SiteURL("/alerts")
+        case let .newAlert(kind, query): return SiteURL("/alerts", query: [("kind", kind.rawValue), ("query", query)])
         case let .alertDelete(id): return SiteURL("/alerts/\(id)/delete")
         case .alertsSendVerification: return SiteURL("/alerts/send-verification")
         case let .verifyEmail(token): return SiteURL("/verify-email", query: [("token", token)])

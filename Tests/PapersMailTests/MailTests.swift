@@ -5,6 +5,7 @@ import PapersCore
 @testable import PapersMail
 import PapersSearch
 import PapersStore
+import Synchronization
 import Testing
 
 /// Undoes quoted-printable, for checking what a client would show.
@@ -234,5 +235,72 @@ struct MailerTests {
         #expect(files.count == 5)
         #expect(try await store.outboxCounts().sent == 5)
         #expect(try await outbox.deliverDue() == DeliveryReport())
+    }
+}
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let current: Mutex<Date>
+    init(_ date: Date) { current = Mutex(date) }
+    var now: Date { current.withLock { $0 } }
+    func set(_ day: String, hour: Int, minute: Int = 0) {
+        current.withLock { $0 = Day(day)!.start.addingTimeInterval(Double(hour * 3600 + minute * 60)) }
+    }
+}
+
+struct MailServiceTests {
+    /// A confirmed subscription, as following the confirmation link leaves it.
+    func subscribe(_ store: SQLiteStore, _ email: String, _ frequency: DigestFrequency, now: Date) async throws {
+        let pending = try await store.requestSubscription(SubscriptionRequest(email: email, frequency: frequency), nonce: "n-\(email)", now: now)
+        _ = try #require(try await store.confirmSubscription(id: pending.id, nonce: "n-\(email)", now: now))
+    }
+
+    func mailed(_ folder: String) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: folder) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".eml") }.sorted()
+            .map { try String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }
+    }
+
+    @Test func digestsGoOutOnceEachEditionFromTheDigestHour() async throws {
+        let store = try SQLiteStore()
+        let thursday = Day("2026-11-19")!
+        _ = try await store.write(ImportBatch(
+            papers: [paper("2611.00001", title: "Graph networks"), paper("2611.00002", title: "Protein folding")],
+            featured: [FeaturedEntry(paperID: ArxivID("2611.00001")!, day: thursday, featuredAt: thursday.start.addingTimeInterval(8 * 3600), importedUpvotes: 9),
+                       FeaturedEntry(paperID: ArxivID("2611.00002")!, day: thursday, featuredAt: thursday.start.addingTimeInterval(9 * 3600), importedUpvotes: 2)]))
+        let clock = TestClock(Day("2026-11-18")!.start)
+        try await subscribe(store, "daily@example.org", .daily, now: clock.now)
+        try await subscribe(store, "weekly@example.org", .weekly, now: clock.now)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID())").path
+        // A new service each time stands for a restart of `serve`: nothing it remembers in memory matters.
+        func tick() async {
+            let service = MailService(mailer: makeMailer(store), outbox: Outbox(store: store, transport: FileTransport(folder: folder), logger: Logger(label: "test")),
+                                      now: { clock.now }, logger: Logger(label: "test"))
+            await service.tick()
+        }
+
+        clock.set("2026-11-20", hour: 5, minute: 59)  // Friday, before the digest hour (6)
+        await tick()
+        #expect(try mailed(folder).isEmpty)
+        clock.set("2026-11-20", hour: 6)
+        await tick()
+        let friday = try mailed(folder)
+        #expect(friday.count == 1)
+        #expect(friday.first?.contains("To: <daily@example.org>") == true)
+        #expect(friday.first?.contains("Subject: Daily papers: Graph networks and 1 more") == true)
+        clock.set("2026-11-20", hour: 18)
+        await tick()
+        await tick()
+        #expect(try mailed(folder).count == 1)  // once per edition, across restarts
+        clock.set("2026-11-21", hour: 7)  // Saturday: no digest
+        await tick()
+        #expect(try mailed(folder).count == 1)
+        // Monday: the weekly digest covers the week before; the daily one (Friday to Sunday) has no papers.
+        clock.set("2026-11-23", hour: 6, minute: 30)
+        await tick()
+        let monday = try mailed(folder).dropFirst()
+        #expect(monday.count == 1)
+        #expect(monday.first?.contains("To: <weekly@example.org>") == true)
+        #expect(try await store.editionQueued(DigestFrequency.daily.edition(sentOn: Day("2026-11-23")!)))
     }
 }

@@ -100,6 +100,10 @@ extension Pages {
               <label>New password <input name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="72"></label>
               <button type="submit">Change password</button>
             </form></section>
+            <section><h2>Email</h2>
+            <p>The <a href="\(SiteRoute.subscribe.url)">digest of trending papers</a>, daily or weekly, optionally narrowed to keywords or categories:
+            subscribing again with the same address changes it, and every digest has a link that stops it.
+            <a href="\(SiteRoute.alerts.url)">Alerts</a> mail you new papers matching a search or by an author.</p></section>
             <section><h2>API tokens</h2>
             <p>Tokens let scripts vote, comment and submit through the <a href="\(SiteRoute.openAPI.url)">API</a> as you.</p>
             \(created)

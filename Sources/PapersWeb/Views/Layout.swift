@@ -91,6 +91,7 @@ enum Layout {
     h1{font-size:1.8rem;margin:.5rem 0}
     .pager{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin:.5rem 0 1rem;color:var(--muted)}
     .pager .spacer{flex:1}
+    .follow{color:var(--muted);font-size:.95rem;margin:.25rem 0 1rem}
     .sorts a,.sorts strong{margin-left:.6rem}
     .card{padding:.9rem 0;border-bottom:1px solid var(--line);display:block}
     .card h3{margin:0 0 .25rem;font-size:1.1rem;line-height:1.35}

@@ -26,6 +26,30 @@ extension Pages {
             """)
     }
 
+    /// Under search results: an alert for new papers matching the search (members), and a
+    /// digest narrowed to it (anyone).
+    func followSearch(_ query: String) -> HTML {
+        let words = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (try? MailRules.alertQuery(words)) != nil else { return .empty }
+        let alert: HTML = viewer?.member == nil
+            ? "<a href=\"\(SiteRoute.signIn(next: SiteRoute.newAlert(.search, query: words).url.path).url)\">Sign in</a> to be mailed new papers matching this search"
+            : "<a href=\"\(SiteRoute.newAlert(.search, query: words).url)\">Mail me new papers matching this search</a>"
+        return "<p class=\"follow\">\(alert) · <a href=\"\(SiteRoute.subscribeAbout(keywords: words).url)\">Get a digest about it</a></p>"
+    }
+
+    /// On a paper page, for members: follow one of its authors (an author alert).
+    func followAuthors(_ authors: [String]) -> HTML {
+        guard let viewer, viewer.member != nil, !authors.isEmpty else { return .empty }
+        let options = authors.filter { (try? MailRules.alertQuery($0)) != nil }.map { (name: String) -> HTML in "<option>\(name)</option>" }
+        guard !options.isEmpty else { return .empty }
+        return """
+            <form class="follow" method="post" action="\(SiteRoute.alerts.url)">\(viewer.csrfField)
+              <input type="hidden" name="kind" value="author">
+              <label>Mail me new papers by <select name="query">\(options)</select></label> <button type="submit">Follow</button>
+            </form>
+            """
+    }
+
     func mailNotice(title: String, _ message: String) -> HTML {
         layout(title: title, siteName: siteName, body: "<h1>\(title)</h1><p class=\"notice\" role=\"status\">\(message)</p>")
     }

@@ -104,6 +104,7 @@ struct Pages {
             \(p.aiSummary.map { (s: String) -> HTML in "<section><h2>Summary</h2><p>\(s)</p></section>" })
             <section><h2>Featured</h2>\(featured.isEmpty ? HTML("<p class=\"placeholder\">Not featured on a daily page yet.</p>") : "<ul>\(featuredList)</ul>")</section>
             <section id="similar"><h2>Similar papers</h2>\(similarSection(similar, semanticAvailable: semanticAvailable))</section>
+            \(followAuthors(p.authors))
             \(adminTools(p.id, featured: featured))
             \(commentsSection(p.id, comments: comments))
             </article>
@@ -140,6 +141,7 @@ struct Pages {
             \(notice)
             <div class="pager"><span>\(result.total) result\(result.total == 1 ? "" : "s") for “\(query)” (\(result.mode.rawValue)) · page \(result.page) of \(result.pageCount)</span>
             <span class="spacer"></span><a href="\(SiteRoute.feedSearch(parameters).url)">RSS</a></div>
+            \(followSearch(query))
             \(content)
             <div class="pager">\(previous) \(next)</div>
             """)
