@@ -97,8 +97,20 @@ public enum DisplayDate {
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     public static func short(_ day: Day, now: Date) -> String {
-        let monthDay = "\(months[day.month - 1]) \(day.day)"
-        return day.year == Day(now).year ? monthDay : "\(monthDay), \(day.year)"
+        day.year == Day(now).year ? monthDay(day) : long(day)
+    }
+
+    static func monthDay(_ day: Day) -> String { "\(months[day.month - 1]) \(day.day)" }
+
+    /// "Aug 31, 2023", with the year whatever it is: for text read later than it is made (email).
+    public static func long(_ day: Day) -> String { "\(monthDay(day)), \(day.year)" }
+
+    /// Spans for text read later than it is made: "Mar 31, 2026" for
+    /// one day, "Mar 27 – Apr 2, 2026" within a year, both years otherwise.
+    public static func longRange(_ days: ClosedRange<Day>) -> String {
+        let (first, last) = (days.lowerBound, days.upperBound)
+        if first == last { return long(first) }
+        return "\(first.year == last.year ? monthDay(first) : long(first)) – \(long(last))"
     }
 
     public static func short(_ date: Date, now: Date) -> String { short(Day(date), now: now) }

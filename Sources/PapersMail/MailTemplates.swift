@@ -82,7 +82,7 @@ enum MailTemplates {
     static func byline(_ card: PaperCard) -> String {
         let authors = card.paper.authors.count
         var parts = [authors == 1 ? card.paper.authors[0] : "\(authors) authors"]
-        if let day = card.featured?.day ?? card.paper.publishedAt.map(Day.init) { parts.append(day.description) }
+        if let day = card.featured?.day ?? card.paper.publishedAt.map(Day.init) { parts.append(DisplayDate.long(day)) }
         parts.append("\(card.upvotes) upvote\(card.upvotes == 1 ? "" : "s")")
         if card.comments > 0 { parts.append("\(card.comments) comment\(card.comments == 1 ? "" : "s")") }
         return parts.joined(separator: " · ")

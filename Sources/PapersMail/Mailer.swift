@@ -244,14 +244,10 @@ public final class Mailer: Sendable {
         return added
     }
 
-    static func periodText(_ period: ClosedRange<Day>) -> String {
-        period.lowerBound == period.upperBound ? "\(period.lowerBound)" : "\(period.lowerBound) to \(period.upperBound)"
-    }
-
     func digestEntry(_ plan: PlannedDigest, cards: MailTemplates.Body, now: Date) throws -> OutboxEntry {
         let s = plan.subscription
         let unsubscribe = settings.links.unsubscribe(unsubscribeToken(.subscription(s.id), now: now))
-        let when = Self.periodText(plan.period)
+        let when = DisplayDate.longRange(plan.period)
         var about = ""
         if !s.keywords.isEmpty { about += " about \(s.keywords.joined(separator: ", "))" }
         if !s.categories.isEmpty { about += " in \(s.categories.joined(separator: ", "))" }

@@ -152,6 +152,11 @@ import FoundationXML
         let now = Fixture.now
         #expect(DisplayDate.short(Day("2023-08-31")!, now: now) == "Aug 31, 2023")
         #expect(DisplayDate.short(Day("2025-02-21")!, now: now) == "Feb 21")
+        // Email is read later than it is sent: its dates always carry the year.
+        #expect(DisplayDate.long(Day("2025-02-21")!) == "Feb 21, 2025")
+        #expect(DisplayDate.longRange(Day("2026-03-27")!...Day("2026-03-27")!) == "Mar 27, 2026")
+        #expect(DisplayDate.longRange(Day("2026-03-27")!...Day("2026-04-02")!) == "Mar 27 – Apr 2, 2026")
+        #expect(DisplayDate.longRange(Day("2025-12-29")!...Day("2026-01-04")!) == "Dec 29, 2025 – Jan 4, 2026")
     }
 
     @Test func trendingScoreDecaysWithAge() {
