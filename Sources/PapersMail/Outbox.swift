@@ -45,23 +45,30 @@ public struct DeliveryReport: Sendable, Equatable, CustomStringConvertible {
 /// marked sent right after the server accepted it (its 250), so a process killed in the
 /// middle of a run, started again, sends each remaining message once (only a message
 /// accepted in the instant before the kill, before its mark was written, could go twice).
+///
+/// A sender claims messages a batch at a time and renews its claim on those it still holds
+/// every third of `claimLease` while it works, however slow the server: no other sender
+/// (`serve` beside `digest --send`, or another node) takes them while it is alive, and after
+/// a crash they are free again within `claimLease`.
 public struct Outbox: Sendable {
     public let store: any MailStore
     public let transport: any MailTransport
     public let retry: RetryPolicy
-    /// Messages claimed at a time: small, so a claim ends long before `claimLease` even on a
-    /// slow server.
+    /// Messages claimed at a time.
     public var batchSize = 100
-    /// How long a claim holds messages; after a crash, other senders wait this long for them.
+    /// How long a claim holds messages without being renewed; after a crash, other senders
+    /// wait this long for them.
     public var claimLease: TimeInterval
+    let now: @Sendable () -> Date
     let logger: Logger
 
     public init(store: any MailStore, transport: any MailTransport, retry: RetryPolicy = RetryPolicy(), claimLease: TimeInterval = 60,
-                logger: Logger) {
+                now: @escaping @Sendable () -> Date = Date.init, logger: Logger) {
         self.store = store
         self.claimLease = claimLease
         self.transport = transport
         self.retry = retry
+        self.now = now
         self.logger = logger
     }
 
@@ -76,10 +83,13 @@ public struct Outbox: Sendable {
         var report = DeliveryReport()
         var exhausted = false
 
-        init(store: any MailStore, batchSize: Int, lease: TimeInterval) {
+        let now: @Sendable () -> Date
+
+        init(store: any MailStore, batchSize: Int, lease: TimeInterval, now: @escaping @Sendable () -> Date) {
             self.store = store
             self.batchSize = batchSize
             self.lease = lease
+            self.now = now
         }
 
         /// The claim in flight: lanes asking meanwhile wait for it rather than claim too.
@@ -93,8 +103,8 @@ public struct Outbox: Sendable {
                 if let refilling {
                     claim = refilling
                 } else {
-                    let store = store, batchSize = batchSize, lease = lease
-                    claim = Task { try await store.claimDue(now: Date(), limit: batchSize, lease: lease) }
+                    let store = store, batchSize = batchSize, lease = lease, now = now
+                    claim = Task { try await store.claimDue(now: now(), limit: batchSize, lease: lease) }
                     refilling = claim
                 }
                 let result = await claim.result
@@ -111,6 +121,9 @@ public struct Outbox: Sendable {
                 }
             }
         }
+
+        /// Claimed and not yet reported: what the claim renewal extends.
+        var held: [Int64] { Array(claimed.keys) }
 
         func settled(_ id: Int64, _ change: (inout DeliveryReport) -> Void) {
             claimed[id] = nil
@@ -129,11 +142,23 @@ public struct Outbox: Sendable {
 
     /// Sends every message due now, claiming them a batch at a time.
     public func deliverDue() async throws -> DeliveryReport {
-        let feed = Feed(store: store, batchSize: batchSize, lease: claimLease)
-        let store = store, retry = retry, logger = logger
+        let feed = Feed(store: store, batchSize: batchSize, lease: claimLease, now: now)
+        let store = store, retry = retry, logger = logger, clock = now, lease = claimLease
+        let renewal = Task {
+            while true {
+                try await Task.sleep(for: .milliseconds(Int64(lease * 1000 / 3)))
+                let held = await feed.held
+                do {
+                    try await store.renewClaims(held, until: clock().addingTimeInterval(lease))
+                } catch {
+                    logger.warning("could not renew the claim on messages being sent", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { renewal.cancel() }
         do {
             try await transport.deliver(next: { try await feed.next() }, report: { message, outcome in
-                let now = Date()
+                let now = clock()
                 switch outcome {
                 case .sent:
                     try await store.markSent(message.id, now: now)
@@ -151,7 +176,7 @@ public struct Outbox: Sendable {
             // The transport gave up (no connection, the login refused): every message it took
             // and did not report is tried again later.
             let left = await feed.unsettled()
-            let now = Date()
+            let now = clock()
             logger.error("mail transport failed", metadata: ["transport": "\(transport)", "error": "\(error)",
                                                              "unsent": "\(left.count)"])
             for message in left {
@@ -168,7 +193,7 @@ public struct Outbox: Sendable {
     public func deliver(until deadline: Date) async throws -> DeliveryReport {
         var total = try await deliverDue()
         while let next = try await store.outboxCounts().nextAttempt, next <= deadline {
-            let wait = next.timeIntervalSinceNow
+            let wait = next.timeIntervalSince(now())
             if wait > 0 { try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 5)) }
             total += try await deliverDue()
         }

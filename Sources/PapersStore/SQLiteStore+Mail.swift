@@ -239,6 +239,14 @@ extension SQLiteStore: MailStore {
         }
     }
 
+    public func renewClaims(_ ids: [Int64], until: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await writer.write { db in
+            let renew = try db.cachedStatement(sql: "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = 'pending'")
+            for id in ids { try renew.execute(arguments: [until.timeIntervalSince1970, id]) }
+        }
+    }
+
     public func markSent(_ id: Int64, now: Date) async throws {
         try await writer.write { db in
             try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ?")

@@ -26,7 +26,7 @@ struct MailOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds before the first retry of a message that failed for a temporary reason; each next retry waits twice as long, up to 4 hours, 10 attempts in all (env MAIL_RETRY_SECONDS; default 60).", valueName: "seconds"))
     var mailRetrySeconds: Double?
 
-    @Option(help: ArgumentHelp("Seconds a sender holds the messages it is sending, so two senders (serve and digest, or two nodes) never send one twice; after a crash the messages it held wait this long (env MAIL_CLAIM_SECONDS; default 60).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds a sender's claim on the messages it is sending lasts unless renewed; it renews it every third of that while it works, so two senders (serve and digest, or two nodes) never send one twice, and after a crash the messages it held wait this long (env MAIL_CLAIM_SECONDS; default 60).", valueName: "seconds"))
     var mailClaimSeconds: Double?
 
     /// The mailer and outbox for a store, with links on `baseURL`.

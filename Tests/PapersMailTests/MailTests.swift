@@ -244,8 +244,9 @@ final class TestClock: Sendable {
     init(_ date: Date) { current = Mutex(date) }
     var now: Date { current.withLock { $0 } }
     func set(_ day: String, hour: Int, minute: Int = 0) {
-        current.withLock { $0 = Day(day)!.start.addingTimeInterval(Double(hour * 3600 + minute * 60)) }
+        move(to: Day(day)!.start.addingTimeInterval(Double(hour * 3600 + minute * 60)))
     }
+    func move(to date: Date) { current.withLock { $0 = date } }
 }
 
 struct MailServiceTests {
@@ -274,7 +275,8 @@ struct MailServiceTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID())").path
         // A new service each time stands for a restart of `serve`: nothing it remembers in memory matters.
         func tick() async {
-            let service = MailService(mailer: makeMailer(store), outbox: Outbox(store: store, transport: FileTransport(folder: folder), logger: Logger(label: "test")),
+            let outbox = Outbox(store: store, transport: FileTransport(folder: folder), now: { clock.now }, logger: Logger(label: "test"))
+            let service = MailService(mailer: makeMailer(store), outbox: outbox,
                                       now: { clock.now }, logger: Logger(label: "test"))
             await service.tick()
         }
@@ -288,6 +290,7 @@ struct MailServiceTests {
         #expect(friday.count == 1)
         #expect(friday.first?.contains("To: <daily@example.org>") == true)
         #expect(friday.first?.contains("Subject: Daily papers: Graph networks and 1 more") == true)
+        #expect(friday.first.map(decodeQuotedPrintable)?.contains("Trending papers, Nov 19, 2026") == true)
         clock.set("2026-11-20", hour: 18)
         await tick()
         await tick()
@@ -302,5 +305,74 @@ struct MailServiceTests {
         #expect(monday.count == 1)
         #expect(monday.first?.contains("To: <weekly@example.org>") == true)
         #expect(try await store.editionQueued(DigestFrequency.daily.edition(sentOn: Day("2026-11-23")!)))
+    }
+}
+
+/// A server that takes its time: it holds the first message until the test lets it go.
+struct HeldTransport: MailTransport {
+    let started: AsyncStream<Void>.Continuation
+    let release: AsyncStream<Void>
+    var description: String { "a slow server" }
+
+    func deliver(next: @escaping NextMessage, report: @escaping ReportOutcome) async throws {
+        var first = true
+        while let message = try await next() {
+            if first {
+                started.yield()
+                for await _ in release { break }
+                first = false
+            }
+            try await report(message, .sent)
+        }
+    }
+}
+
+struct ClaimRenewalTests {
+    @Test func aSlowSenderKeepsItsClaimSoNoOtherSenderTakesItsMessages() async throws {
+        let store = try SQLiteStore()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let clock = TestClock(start)
+        let entries = (0..<3).map { OutboxEntry(key: "slow \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
+                                                message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
+        #expect(try await store.enqueue(entries, now: start) == 3)
+        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+        let lease: TimeInterval = 0.3
+        let outbox = Outbox(store: store, transport: HeldTransport(started: startedContinuation, release: release), claimLease: lease,
+                            now: { clock.now }, logger: Logger(label: "test"))
+        let delivery = Task { try await outbox.deliverDue() }
+        for await _ in started { break }  // the sender holds all three, and the server sits on the first
+
+        // Later, still before the claim would run out, the sender renews it.
+        clock.move(to: start.addingTimeInterval(lease * 2 / 3))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while let next = try await store.outboxCounts().nextAttempt, next <= start.addingTimeInterval(lease) {
+            #expect(ContinuousClock.now < deadline, "the claim was never renewed")
+            if ContinuousClock.now >= deadline { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // Past the first claim's end, another sender still finds nothing to take.
+        clock.move(to: start.addingTimeInterval(lease * 4 / 3))
+        #expect(try await store.claimDue(now: clock.now, limit: 10, lease: lease).isEmpty)
+
+        releaseContinuation.yield()
+        #expect(try await delivery.value == DeliveryReport(sent: 3))
+        let counts = try await store.outboxCounts()
+        #expect(counts.sent == 3 && counts.pending == 0)
+    }
+
+    @Test func renewingLeavesSentMessagesAlone() async throws {
+        let store = try SQLiteStore()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let entries = (0..<2).map { OutboxEntry(key: "renew \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
+                                                message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
+        try await store.enqueue(entries, now: start)
+        let claimed = try await store.claimDue(now: start, limit: 10, lease: 10)
+        try await store.markSent(claimed[0].id, now: start)
+        try await store.renewClaims(claimed.map(\.id), until: start.addingTimeInterval(100))
+        // The pending one is held until the renewed end, then free; the sent one stays sent.
+        #expect(try await store.claimDue(now: start.addingTimeInterval(50), limit: 10, lease: 10).isEmpty)
+        #expect(try await store.claimDue(now: start.addingTimeInterval(100), limit: 10, lease: 10).map(\.id) == [claimed[1].id])
+        #expect(try await store.outboxCounts().sent == 1)
     }
 }
