@@ -84,8 +84,9 @@ public protocol MailStore: Sendable {
     /// Claims up to `limit` pending messages due by `now` that no other sender holds, oldest
     /// first, for `lease` seconds: until then (or until marked) no other claim returns them.
     func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxMessage]
-    /// Extends the claim on messages a sender still holds (pending ones) to `until`, so a
-    /// slow server never lets a claim run out while its sender is alive.
+    /// Extends the claim on messages a sender still holds to `until`, so a slow server never
+    /// lets a claim run out while its sender is alive; messages marked sent or failed since
+    /// are left as they are.
     func renewClaims(_ ids: [Int64], until: Date) async throws
     func markSent(_ id: Int64, now: Date) async throws
     /// Records a failed attempt: retried at `retryAt`, or given up when it is nil.

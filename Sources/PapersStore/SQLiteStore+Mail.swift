@@ -242,7 +242,10 @@ extension SQLiteStore: MailStore {
     public func renewClaims(_ ids: [Int64], until: Date) async throws {
         guard !ids.isEmpty else { return }
         try await writer.write { db in
-            let renew = try db.cachedStatement(sql: "UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = 'pending'")
+            // A message marked sent or failed since (its claim released) is not claimed again.
+            let renew = try db.cachedStatement(sql: """
+                UPDATE outbox SET claimed_until = ? WHERE id = ? AND status = 'pending' AND claimed_until IS NOT NULL
+                """)
             for id in ids { try renew.execute(arguments: [until.timeIntervalSince1970, id]) }
         }
     }

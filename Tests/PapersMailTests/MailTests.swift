@@ -361,18 +361,24 @@ struct ClaimRenewalTests {
         #expect(counts.sent == 3 && counts.pending == 0)
     }
 
-    @Test func renewingLeavesSentMessagesAlone() async throws {
+    @Test func renewingLeavesSentAndFailedMessagesAlone() async throws {
         let store = try SQLiteStore()
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        let entries = (0..<2).map { OutboxEntry(key: "renew \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
+        let entries = (0..<3).map { OutboxEntry(key: "renew \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
                                                 message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
         try await store.enqueue(entries, now: start)
         let claimed = try await store.claimDue(now: start, limit: 10, lease: 10)
         try await store.markSent(claimed[0].id, now: start)
+        try await store.markFailed(claimed[2].id, error: "451 try later", retryAt: start.addingTimeInterval(20), now: start)
+        // A renewal that still names all three (the sender had not settled them when it looked).
         try await store.renewClaims(claimed.map(\.id), until: start.addingTimeInterval(100))
-        // The pending one is held until the renewed end, then free; the sent one stays sent.
-        #expect(try await store.claimDue(now: start.addingTimeInterval(50), limit: 10, lease: 10).isEmpty)
+        // The held one stays held until the renewed end; the failed one comes due at its retry;
+        // the sent one stays sent.
+        let retried = try await store.claimDue(now: start.addingTimeInterval(50), limit: 10, lease: 10)
+        #expect(retried.map(\.id) == [claimed[2].id])
+        try await store.markSent(claimed[2].id, now: start.addingTimeInterval(50))
+        #expect(try await store.claimDue(now: start.addingTimeInterval(70), limit: 10, lease: 10).isEmpty)
         #expect(try await store.claimDue(now: start.addingTimeInterval(100), limit: 10, lease: 10).map(\.id) == [claimed[1].id])
-        #expect(try await store.outboxCounts().sent == 1)
+        #expect(try await store.outboxCounts().sent == 2)
     }
 }
