@@ -6,6 +6,7 @@ import re
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import sqlite3
@@ -71,7 +72,9 @@ def database():
         assert result.returncode == 1, result.stderr  # the 22 damaged files are rejected
     else:
         run("migrate", "--database", path).check_returncode()
-    return path
+    yield path
+    # The catalog and the copies tests make beside it (about 250 MB in all).
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class ArxivReplay(http.server.BaseHTTPRequestHandler):

@@ -8,6 +8,7 @@ import collections
 import email
 import email.policy
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -126,6 +127,7 @@ class SMTPServer:
     def __exit__(self, *exc):
         self.handler.release.set()
         self.controller.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def url(self, user=None, password=None, query=""):
         scheme = "smtps" if self.mode == "tls" else "smtp"
