@@ -29,8 +29,7 @@ extension Pages {
     /// Under search results: an alert for new papers matching the search (members), and a
     /// digest narrowed to it (anyone).
     func followSearch(_ query: String) -> HTML {
-        let words = query.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (try? MailRules.alertQuery(words)) != nil else { return .empty }
+        guard let words = try? MailRules.alertQuery(query) else { return .empty }
         let alert: HTML = viewer?.member == nil
             ? "<a href=\"\(SiteRoute.signIn(next: SiteRoute.newAlert(.search, query: words).url.path).url)\">Sign in</a> to be mailed new papers matching this search"
             : "<a href=\"\(SiteRoute.newAlert(.search, query: words).url)\">Mail me new papers matching this search</a>"
