@@ -122,8 +122,10 @@ public struct Outbox: Sendable {
             }
         }
 
-        /// Claimed and not yet reported: what the claim renewal extends.
-        var held: [Int64] { Array(claimed.keys) }
+        /// Extends the claim on the messages taken and not yet reported.
+        func renewClaims() async throws {
+            try await store.renewClaims(Array(claimed.keys), until: now().addingTimeInterval(lease))
+        }
 
         func settled(_ id: Int64, _ change: (inout DeliveryReport) -> Void) {
             claimed[id] = nil
@@ -147,9 +149,8 @@ public struct Outbox: Sendable {
         let renewal = Task {
             while true {
                 try await Task.sleep(for: .milliseconds(Int64(lease * 1000 / 3)))
-                let held = await feed.held
                 do {
-                    try await store.renewClaims(held, until: clock().addingTimeInterval(lease))
+                    try await feed.renewClaims()
                 } catch {
                     logger.warning("could not renew the claim on messages being sent", metadata: ["error": "\(error)"])
                 }
