@@ -87,6 +87,14 @@ def subscribe_confirmed(database, emails, frequency="daily"):
             "VALUES (?, ?, 'confirmed', ?, ?, ?)", [(e, frequency, now, now, now) for e in emails])
 
 
+def one_click_unsubscribe(url):
+    """What a mail client does for List-Unsubscribe-Post (RFC 8058); the status and page."""
+    request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
 def outbox(database, recipient):
     with sqlite3.connect(database) as db:
         return db.execute("SELECT status, attempts, last_error FROM outbox WHERE recipient = ? ORDER BY id",
@@ -215,10 +223,8 @@ def test_subscribe_confirm_digest_unsubscribe(mail_server, mail_database, smtp):
 
     # One-click unsubscribe (RFC 8058): a POST to the List-Unsubscribe URL.
     url = digest["List-Unsubscribe"].strip("<>")
-    request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200 and "Unsubscribed" in response.read().decode()
+    status, page = one_click_unsubscribe(url)
+    assert status == 200 and "Unsubscribed" in page
     # The GET shows a button and changes nothing by itself.
     status, page, _ = Member(base).get(url.split(base, 1)[1])
     assert status == 200 and "nothing left to unsubscribe" in page
@@ -444,11 +450,7 @@ def test_alerts_mail_new_papers_once(mail_server, mail_database, smtp, tmp_path)
     assert len(smtp.handler.to(address)) == received + 3
 
     # The alert's unsubscribe link deletes that alert only.
-    url = latest["List-Unsubscribe"].strip("<>")
-    request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    assert one_click_unsubscribe(latest["List-Unsubscribe"].strip("<>"))[0] == 200
     status, page, _ = member.get("/alerts")
     assert "Zyxwvut Quillfeather" not in page and "tardigrade cryptobiosis" in page
 
