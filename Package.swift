@@ -31,11 +31,12 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Parsers and importers: HF daily JSON, metadata snapshot, arXiv Atom, OAI-PMH.
+        // Parsers, importers and harvesters: HF daily JSON, metadata snapshot, arXiv Atom, OAI-PMH.
         .target(name: "PapersIngest", dependencies: [
             "PapersCore", "PapersStore", "CZlib",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // OpenBLAS from Debian's libopenblas-dev (cblas.h via pkg-config or the default path).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",

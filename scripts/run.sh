@@ -11,4 +11,10 @@ if [ ! -e "$db" ] && [ -d ../shared/data ] && [ "${DAILYPAPERS_IMPORT:-1}" != 0 
     echo "run: first start: importing ../shared/data into $db"
     "$bin" import --database "$db" ../shared/data/arxiv-cs ../shared/data/hf-daily || true
 fi
-exec "$bin" serve --database "$db" "$@"
+# Harvesting reaches arXiv and Hugging Face over the internet. This script serves offline
+# from ../shared/data, so it is off here unless asked for: HARVEST=1 scripts/run.sh (or pass
+# --harvest) turns it on; ARXIV_OAI_URL and HF_URL point it at other servers.
+harvest=()
+case " $* " in *" --harvest "*|*" --no-harvest "*) ;; *) [ "${HARVEST:-0}" = 1 ] || harvest=(--no-harvest) ;; esac
+[ ${#harvest[@]} -eq 0 ] || echo "run: harvesting is off (offline); HARVEST=1 scripts/run.sh turns it on"
+exec "$bin" serve --database "$db" "${harvest[@]}" "$@"

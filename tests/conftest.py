@@ -118,7 +118,10 @@ def serve(database, port, arxiv_url, *args, env=None):
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [str(BINARY), "serve", "--database", database, "--port", str(port), "--base-url", base,
-         "--no-background-embedding", "--arxiv-url", arxiv_url, *args],
+         *([] if "--background-embedding" in args else ["--no-background-embedding"]), "--arxiv-url", arxiv_url,
+         # Tests never reach an outside address: harvesting is off unless a test turns it on
+         # (pointed at the loopback replay server).
+         *([] if "--harvest" in args else ["--no-harvest"]), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
     try:
         wait_until_ready(base, process)

@@ -18,9 +18,10 @@ public struct Paper: Hashable, Sendable {
     public var comments: String?
     public var journalRef: String?
     public var doi: String?
-    public var githubRepo: String?
+    /// Links are `WebLink`s: only http(s) URLs get in, whatever the source.
+    public var githubRepo: WebLink?
     public var githubStars: Int?
-    public var projectPage: String?
+    public var projectPage: WebLink?
     /// Hugging Face's short AI summary and keywords, when imported from there.
     public var aiSummary: String?
     public var aiKeywords: [String]
@@ -28,7 +29,7 @@ public struct Paper: Hashable, Sendable {
     public init(id: ArxivID, version: Int = 0, title: String, abstract: String, authors: [String],
                 categories: [String] = [], publishedAt: Date? = nil, updatedAt: Date? = nil,
                 comments: String? = nil, journalRef: String? = nil, doi: String? = nil,
-                githubRepo: String? = nil, githubStars: Int? = nil, projectPage: String? = nil,
+                githubRepo: WebLink? = nil, githubStars: Int? = nil, projectPage: WebLink? = nil,
                 aiSummary: String? = nil, aiKeywords: [String] = []) {
         self.id = id
         self.version = version
@@ -99,9 +100,9 @@ public struct Paper: Hashable, Sendable {
 public struct HubUser: Hashable, Sendable, Codable {
     public var user: String
     public var fullname: String?
-    public var avatarURL: String?
+    public var avatarURL: WebLink?
 
-    public init(user: String, fullname: String? = nil, avatarURL: String? = nil) {
+    public init(user: String, fullname: String? = nil, avatarURL: WebLink? = nil) {
         self.user = user
         self.fullname = fullname
         self.avatarURL = avatarURL

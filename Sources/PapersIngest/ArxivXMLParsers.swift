@@ -62,25 +62,48 @@ public enum OAIParser {
         public var resumptionToken: String?
         /// Records the repository marks deleted.
         public var deleted: Int
+        /// The newest header datestamp on the page (`YYYY-MM-DD`), deleted records included.
+        public var latestDatestamp: Day?
+    }
+
+    /// What a response says: a page of records, or an OAI-PMH `<error>`.
+    public enum Response: Sendable {
+        case page(Page)
+        /// An OAI-PMH error with its code (`badResumptionToken`, `noRecordsMatch`, …) and message.
+        case error(code: String, message: String)
     }
 
     /// An OAI-PMH `<error>` is thrown as an `IngestError` with its code, except
     /// `noRecordsMatch`, which is an empty page.
     public static func parse(_ data: Data, source: String) throws -> Page {
+        switch try parseResponse(data, source: source) {
+        case let .page(page):
+            return page
+        case let .error(code, _) where code == "noRecordsMatch":
+            return Page(document: ParsedDocument(), resumptionToken: nil, deleted: 0)
+        case let .error(code, message):
+            throw IngestError(source, "OAI-PMH error \(code): \(message)")
+        }
+    }
+
+    /// Parses a response without deciding what its errors mean (the harvester does).
+    public static func parseResponse(_ data: Data, source: String) throws -> Response {
         let root = try XMLNode.parse(data, source: source)
         guard root.name == "OAI-PMH" else { throw IngestError(source, "expected an <OAI-PMH> response, found <\(root.name)>") }
         if let error = root.child("error") {
-            let code = error.attributes["code"] ?? "unknown"
-            if code == "noRecordsMatch" { return Page(document: ParsedDocument(), resumptionToken: nil, deleted: 0) }
-            throw IngestError(source, "OAI-PMH error \(code): \(error.text.collapsingWhitespace)")
+            return .error(code: error.attributes["code"] ?? "unknown", message: error.text.collapsingWhitespace)
         }
         guard let container = root.child("ListRecords") ?? root.child("GetRecord") else {
             throw IngestError(source, "an OAI-PMH response without ListRecords or GetRecord")
         }
         var document = ParsedDocument()
         var deleted = 0
+        var latest: Day?
         for (index, record) in container.children("record").enumerated() {
             let header = record.child("header")
+            if let stamp = header?.value("datestamp").flatMap({ Day(String($0.prefix(10))) }), latest.map({ stamp > $0 }) ?? true {
+                latest = stamp
+            }
             if header?.attributes["status"] == "deleted" { deleted += 1; continue }
             let identifier = header?.value("identifier")
             do {
@@ -100,7 +123,7 @@ public enum OAIParser {
             }
         }
         let token = container.value("resumptionToken")
-        return Page(document: document, resumptionToken: token, deleted: deleted)
+        return .page(Page(document: document, resumptionToken: token, deleted: deleted, latestDatestamp: latest))
     }
 
     static func identify(_ node: XMLNode) throws -> (ArxivID, Int, String) {

@@ -18,7 +18,9 @@ public enum HFDailyParser {
     /// - Parameters:
     ///   - source: the file name or URL, for messages; a `YYYY-MM-DD` in its last path
     ///     component is the featured day.
-    public static func parse(_ bytes: [UInt8], source: String) throws -> ParsedDocument {
+    ///   - day: the featured day, when the caller knows it (a harvest asks for one day);
+    ///     otherwise it is read from `source`.
+    public static func parse(_ bytes: [UInt8], source: String, day: Day? = nil) throws -> ParsedDocument {
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
@@ -32,7 +34,7 @@ public enum HFDailyParser {
             let hint = firstString.hasPrefix("{'") ? " (Python dict reprs, not JSON objects)" : ""
             throw IngestError(source, "expected a list of objects, found a list of strings\(hint)")
         }
-        let fileDay = dayInName(source)
+        let fileDay = day ?? dayInName(source)
         var document = ParsedDocument()
         for (index, item) in items.enumerated() {
             do {
@@ -78,19 +80,26 @@ public enum HFDailyParser {
         // The item's `submittedBy` names the user `name`; the paper's `submittedOnDailyBy`, `user`.
         let submitter = ((submitterObject?["user"] as? String) ?? (submitterObject?["name"] as? String)).map {
             HubUser(user: $0, fullname: submitterObject?["fullname"] as? String,
-                    avatarURL: submitterObject?["avatarUrl"] as? String)
+                    avatarURL: hubLink(submitterObject?["avatarUrl"] as? String))
         }
         let result = Paper(
             id: id, version: version, title: title, abstract: summary, authors: authors,
             publishedAt: published,
-            githubRepo: nonEmpty(paper["githubRepo"]), githubStars: paper["githubStars"] as? Int,
-            projectPage: nonEmpty(paper["projectPage"]),
+            githubRepo: WebLink.validated(nonEmpty(paper["githubRepo"])), githubStars: paper["githubStars"] as? Int,
+            projectPage: WebLink.validated(nonEmpty(paper["projectPage"])),
             aiSummary: nonEmpty(paper["ai_summary"]),
             aiKeywords: (paper["ai_keywords"] as? [Any])?.compactMap { $0 as? String } ?? [])
         let entry = FeaturedEntry(
             paperID: id, day: day, featuredAt: submittedAt ?? itemPublished ?? day.start, submitter: submitter,
             importedUpvotes: paper["upvotes"] as? Int ?? 0, importedComments: item["numComments"] as? Int ?? 0)
         return ParsedRecord(paper: result, featured: entry)
+    }
+
+    /// Hugging Face gives some avatars as paths on its own site ("/avatars/…").
+    static func hubLink(_ text: String?) -> WebLink? {
+        guard let text else { return nil }
+        if text.hasPrefix("/") && !text.hasPrefix("//") { return WebLink("https://huggingface.co" + text) }
+        return WebLink(text)
     }
 
     private static func nonEmpty(_ value: Any?) -> String? {

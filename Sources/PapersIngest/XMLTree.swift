@@ -35,7 +35,14 @@ final class XMLNode {
     }
 
     /// Parses a whole document; a malformed one is an error naming the line and column.
+    ///
+    /// A document with a DOCTYPE is refused before it is parsed: entity declarations are how
+    /// "billion laughs" expansion and external entities (local files, other hosts) get in, and
+    /// nothing we read (Atom feeds, OAI-PMH responses) has one.
     static func parse(_ data: Data, source: String) throws -> XMLNode {
+        if let line = doctypeLine(data) {
+            throw IngestError(source, "refused: the XML has a DOCTYPE declaration (line \(line)); entity declarations are not accepted")
+        }
         let parser = XMLParser(data: data)
         let builder = Builder()
         parser.delegate = builder
@@ -47,6 +54,34 @@ final class XMLNode {
             throw IngestError(source, "malformed XML at line \(line), column \(column): \(reason)")
         }
         return root
+    }
+
+    /// The line of a `<!DOCTYPE` in the prolog (before the root element; case-insensitive), or nil.
+    static func doctypeLine(_ data: Data) -> Int? {
+        let needle = Array("<!doctype".utf8)
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard bytes.count >= needle.count else { return nil }
+            var line = 1
+            var i = 0
+            while i <= bytes.count - needle.count {
+                let b = bytes[i]
+                if b == 0x0A { line += 1 }
+                if b == UInt8(ascii: "<"), (bytes[i + 1] | 0x20) >= UInt8(ascii: "a"), (bytes[i + 1] | 0x20) <= UInt8(ascii: "z") {
+                    return nil  // the root element: a DOCTYPE can only come before it
+                }
+                if b == UInt8(ascii: "<"), bytes[i + 1] == UInt8(ascii: "!") {
+                    var match = true
+                    for k in 2..<needle.count where bytes[i + k] | 0x20 != needle[k] {
+                        match = false
+                        break
+                    }
+                    if match { return line }
+                }
+                i += 1
+            }
+            return nil
+        }
     }
 
     private final class Builder: NSObject, XMLParserDelegate {

@@ -1,4 +1,5 @@
 import Logging
+import PapersCore
 import ServiceLifecycle
 
 /// Embeds papers that are new or changed while the server runs (an import from another
@@ -9,9 +10,12 @@ public struct EmbeddingService: Service {
     let idleInterval: Duration
     let batchSize: Int
     let logger: Logger
+    /// Signalled when papers arrive (a harvest), so they are embedded without waiting out the idle interval.
+    let wakeup: Wakeup?
 
-    public init(engine: SearchEngine, idleInterval: Duration = .seconds(30), batchSize: Int = 32, logger: Logger) {
+    public init(engine: SearchEngine, idleInterval: Duration = .seconds(30), batchSize: Int = 32, wakeup: Wakeup? = nil, logger: Logger) {
         self.engine = engine
+        self.wakeup = wakeup
         self.idleInterval = idleInterval
         self.batchSize = batchSize
         self.logger = logger
@@ -39,7 +43,11 @@ public struct EmbeddingService: Service {
                     logger.info("background embedding caught up", metadata: ["embedded": "\(total)"])
                     total = 0
                 }
-                try? await Task.sleep(for: idleInterval)
+                if let wakeup {
+                    await wakeup.wait(timeout: idleInterval)
+                } else {
+                    try? await Task.sleep(for: idleInterval)
+                }
             }
         }
     }

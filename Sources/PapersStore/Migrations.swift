@@ -215,6 +215,20 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("0008-harvest") { db in
+            // One row per harvested source ("arxiv:cs", "hf"): the cursor (the last day harvested
+            // completely, where the next run starts) and the last run, for /healthz after a restart.
+            try db.execute(sql: """
+                CREATE TABLE harvest_state (
+                    source         TEXT PRIMARY KEY NOT NULL,
+                    cursor         TEXT,                 -- YYYY-MM-DD
+                    last_run_at    REAL,
+                    last_outcome   TEXT,                 -- ok | failed
+                    last_counts    TEXT,                 -- JSON {read, new, updated, unchanged, rejected}
+                    last_error     TEXT
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -9,6 +9,8 @@ public final class SQLiteStore: PaperStore {
     /// of the store module only.
     let writer: any DatabaseWriter
     public let path: String?
+    /// How long a writer waits for another process's write transaction, in seconds.
+    public static let busyTimeout: TimeInterval = 30
 
     /// Opens (creating if needed) the database file and migrates it to the current schema.
     public init(path: String) throws {
@@ -21,6 +23,11 @@ public final class SQLiteStore: PaperStore {
         }
         var config = Configuration()
         config.foreignKeysEnabled = true
+        // Several processes write the same file (serve, an import, a harvest, a digest run):
+        // a writer that finds the database locked waits for the other's transaction to end
+        // instead of failing with "database is locked". Write transactions are short (an import
+        // commits every batch), so the wait is short; the timeout only bounds a stuck writer.
+        config.busyMode = .timeout(SQLiteStore.busyTimeout)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A 64 MiB page cache: full-text index merges on bulk imports stay in memory.
@@ -118,14 +125,14 @@ public final class SQLiteStore: PaperStore {
                 """), arguments: [entry.paperID.rawValue, entry.day.description])
             let values: StatementArguments = [
                 entry.featuredAt.timeIntervalSince1970, entry.submitter?.user, entry.submitter?.fullname,
-                entry.submitter?.avatarURL, entry.importedUpvotes, entry.importedComments,
+                entry.submitter?.avatarURL?.url, entry.importedUpvotes, entry.importedComments,
                 entry.paperID.rawValue, entry.day.description,
             ]
             if let existing {
                 let unchanged = existing[0] as Double == entry.featuredAt.timeIntervalSince1970
                     && existing[1] as String? == entry.submitter?.user
                     && existing[2] as String? == entry.submitter?.fullname
-                    && existing[3] as String? == entry.submitter?.avatarURL
+                    && existing[3] as String? == entry.submitter?.avatarURL?.url
                     && existing[4] as Int == entry.importedUpvotes
                     && existing[5] as Int == entry.importedComments
                 if unchanged {
@@ -157,7 +164,7 @@ public final class SQLiteStore: PaperStore {
     private static func columns(of p: Paper) -> StatementArguments {
         [p.version, p.title, p.abstract, JSONText.encode(p.authors), p.categories.joined(separator: " "),
          p.publishedAt?.timeIntervalSince1970, p.updatedAt?.timeIntervalSince1970, p.comments, p.journalRef,
-         p.doi, p.githubRepo, p.githubStars, p.projectPage, p.aiSummary, JSONText.encode(p.aiKeywords),
+         p.doi, p.githubRepo?.url, p.githubStars, p.projectPage?.url, p.aiSummary, JSONText.encode(p.aiKeywords),
          EmbeddingText.hash(EmbeddingText.of(title: p.title, abstract: p.abstract))]
     }
 
@@ -180,8 +187,8 @@ public final class SQLiteStore: PaperStore {
               categories: (row[i + 5] as String).split(separator: " ").map(String.init),
               publishedAt: (row[i + 6] as Double?).map(Date.init(timeIntervalSince1970:)),
               updatedAt: (row[i + 7] as Double?).map(Date.init(timeIntervalSince1970:)),
-              comments: row[i + 8], journalRef: row[i + 9], doi: row[i + 10], githubRepo: row[i + 11],
-              githubStars: row[i + 12], projectPage: row[i + 13], aiSummary: row[i + 14],
+              comments: row[i + 8], journalRef: row[i + 9], doi: row[i + 10], githubRepo: WebLink.validated(row[i + 11]),
+              githubStars: row[i + 12], projectPage: WebLink.validated(row[i + 13]), aiSummary: row[i + 14],
               aiKeywords: JSONText.decodeStrings(row[i + 15]))
     }
 
@@ -190,7 +197,7 @@ public final class SQLiteStore: PaperStore {
         return FeaturedEntry(
             paperID: ArxivID(row[i] as String)!, day: Day(row[i + 1] as String)!,
             featuredAt: Date(timeIntervalSince1970: row[i + 2]),
-            submitter: user.map { HubUser(user: $0, fullname: row[i + 4], avatarURL: row[i + 5]) },
+            submitter: user.map { HubUser(user: $0, fullname: row[i + 4], avatarURL: WebLink.validated(row[i + 5])) },
             importedUpvotes: row[i + 6], importedComments: row[i + 7])
     }
 

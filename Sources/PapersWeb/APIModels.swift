@@ -21,7 +21,7 @@ enum API {
             user = u.user
             name = u.user
             fullname = u.fullname
-            avatarUrl = u.avatarURL
+            avatarUrl = u.avatarURL?.url
         }
     }
 
@@ -56,9 +56,9 @@ enum API {
             discussionId = p.id.rawValue
             submittedOnDailyAt = card.featured.map { Timestamp.iso8601($0.featuredAt) }
             submittedOnDailyBy = card.featured?.submitter.map(HubUserJSON.init)
-            githubRepo = p.githubRepo
+            githubRepo = p.githubRepo?.url
             githubStars = p.githubStars
-            projectPage = p.projectPage
+            projectPage = p.projectPage?.url
             ai_summary = p.aiSummary
             ai_keywords = p.aiKeywords.isEmpty ? nil : p.aiKeywords
             categories = p.categories

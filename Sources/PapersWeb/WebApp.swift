@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PapersCore
+import PapersIngest
 import PapersSearch
 import PapersStore
 import ServiceLifecycle
@@ -41,10 +42,13 @@ public struct WebApp: Sendable {
     public let mail: WebMail?
     /// Finished responses of GET routes, for `responseCacheSeconds`.
     let responseCache: TTLCache
+    /// The harvesters' last and next runs, shown on `/healthz` and `/metrics`; nil when `serve` does not harvest.
+    public let harvest: HarvestMonitor?
 
     public init(catalog: Catalog, configuration: WebConfiguration, community: Community? = nil, mail: WebMail? = nil,
-                metrics: RequestMetrics = RequestMetrics()) {
+                metrics: RequestMetrics = RequestMetrics(), harvest: HarvestMonitor? = nil) {
         self.catalog = catalog
+        self.harvest = harvest
         self.community = community
         self.mail = community == nil ? nil : mail
         self.configuration = configuration
@@ -142,8 +146,9 @@ public struct WebApp: Sendable {
             addCommunityRoutes(to: router, handlers: communityHandlers)
             if let mail { addMailRoutes(to: router, handlers: MailHandlers(community: communityHandlers, mail: mail)) }
         }
+        let harvest = self.harvest
         router.get("/metrics") { _, _ in
-            Responses.text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8").response
+            Responses.text(metrics.prometheusText() + (harvest?.prometheusText() ?? ""), contentType: "text/plain; version=0.0.4; charset=utf-8").response
         }
         return router
     }
@@ -331,7 +336,10 @@ struct Handlers: Sendable {
     func health() async throws -> Rendered {
         do {
             let stats = try await catalog.store.stats()
-            return Responses.text("{\"status\":\"ok\",\"papers\":\(stats.papers)}", contentType: "application/json")
+            var body: [String: Any] = ["status": "ok", "papers": stats.papers]
+            if let harvest = app.harvest { body["harvest"] = harvest.healthJSON() }
+            let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+            return Responses.text(String(decoding: data, as: UTF8.self), contentType: "application/json")
         } catch {
             return Responses.json(API.ErrorJSON(error: "database unavailable"), status: .serviceUnavailable)
         }

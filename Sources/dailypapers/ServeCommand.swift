@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import PapersCore
 import ServiceLifecycle
 import PapersIngest
 import PapersMail
@@ -17,6 +18,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var mailOptions: MailOptions
+    @OptionGroup var harvestOptions: HarvestScheduleOptions
+    @OptionGroup var harvestSources: HarvestSourceOptions
 
     @Option(help: ArgumentHelp("Address to listen on (env HOST; default 127.0.0.1; 0.0.0.0 for every interface).", valueName: "address"))
     var host: String?
@@ -78,11 +81,29 @@ struct Serve: AsyncParsableCommand {
                                                           baseURL: configuration.resolvedBaseURL, siteName: configuration.siteName,
                                                           logger: logger)
         let mailService = MailService(mailer: mailer, outbox: outbox, logger: logger)
-        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration, community: community,
-                         mail: WebMail(mailer: mailer, service: mailService))
         let embedInBackground = backgroundEmbedding ?? (Environment.value("BACKGROUND_EMBEDDING") != "0")
+        let wakeup = Wakeup()
         var services: [any Service] = [mailService]
-        if embedInBackground { services.append(EmbeddingService(engine: engine, logger: logger)) }
+        if embedInBackground { services.append(EmbeddingService(engine: engine, wakeup: wakeup, logger: logger)) }
+        var monitor: HarvestMonitor?
+        if harvestOptions.enabled {
+            let schedule = try harvestOptions.schedule()
+            let fetcher = try harvestSources.fetcher(logger: logger)
+            let delay = try harvestSources.arxivDelay
+            let harvestMonitor = HarvestMonitor()
+            monitor = harvestMonitor
+            services.append(HarvestService(
+                arxiv: OAIHarvester(baseURL: harvestSources.resolvedOAIURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
+                hf: HFHarvester(baseURL: harvestSources.resolvedHFURL, store: store, fetcher: fetcher, delay: delay / 3),
+                schedule: schedule, monitor: harvestMonitor, logger: logger, onChange: { wakeup.signal() }))
+            logger.info("harvesting", metadata: [
+                "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(harvestSources.resolvedOAIURL)")",
+                "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(harvestSources.resolvedHFURL)" : "off")"])
+        } else {
+            logger.info("harvesting is off (--no-harvest): papers arrive only by import and submission")
+        }
+        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration, community: community,
+                         mail: WebMail(mailer: mailer, service: mailService), harvest: monitor)
         try await app.application(logger: logger, services: services).runService()
     }
 }

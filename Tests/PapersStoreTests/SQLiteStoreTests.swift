@@ -9,7 +9,7 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
     Paper(id: ArxivID(id)!, version: version, title: title, abstract: "An abstract with \"quotes\" and \\ backslashes.",
           authors: ["Ada Lovelace", "Alan \"The\" Turing", "Émilie du Châtelet"], categories: ["cs.LG", "cs.AI"],
           publishedAt: Date(timeIntervalSince1970: 1_716_768_000), updatedAt: Date(timeIntervalSince1970: 1_716_854_400),
-          comments: "12 pages", githubRepo: "https://github.com/a/b", githubStars: 42, projectPage: "https://example.org",
+          comments: "12 pages", githubRepo: WebLink("https://github.com/a/b"), githubStars: 42, projectPage: WebLink("https://example.org"),
           aiSummary: "Summary.", aiKeywords: ["x", "y z"])
 }
 
@@ -18,7 +18,7 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         let store = try SQLiteStore()
         let paper = samplePaper("2405.15738")
         let entry = FeaturedEntry(paperID: paper.id, day: Day("2024-05-27")!, featuredAt: Date(timeIntervalSince1970: 1_716_800_000),
-                                  submitter: HubUser(user: "akhaliq", fullname: "AK", avatarURL: "/a.png"),
+                                  submitter: HubUser(user: "akhaliq", fullname: "AK", avatarURL: WebLink("https://huggingface.co/a.png")),
                                   importedUpvotes: 12, importedComments: 3)
         let outcome = try await store.write(ImportBatch(papers: [paper], featured: [entry]))
         #expect(outcome.papersNew == 1 && outcome.featuredNew == 1)

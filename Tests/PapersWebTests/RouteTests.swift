@@ -107,9 +107,9 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
     @Test func paperPageHasEverything() async throws {
         let store = try await Fixture.store()
         var paper = Fixture.paper("2506.00001", "Sparse Mixtures of Experts at Scale")
-        paper.githubRepo = "https://github.com/example/moe"
+        paper.githubRepo = WebLink("https://github.com/example/moe")
         paper.githubStars = 321
-        paper.projectPage = "https://example.org/moe"
+        paper.projectPage = WebLink("https://example.org/moe")
         _ = try await store.write(ImportBatch(papers: [paper]))
         let page = try await get(Fixture.app(store: store), "/papers/2506.00001")
         #expect(page.status == 200)

@@ -82,9 +82,9 @@ struct Pages {
             "<a href=\"\(p.pdfURL)\">PDF</a>",
         ]
         if let repo = p.githubRepo {
-            links.append("<a href=\"\(repo)\">GitHub\(p.githubStars.map { " ★ \($0)" } ?? "")</a>")
+            links.append("<a href=\"\(repo.url)\">GitHub\(p.githubStars.map { " ★ \($0)" } ?? "")</a>")
         }
-        if let page = p.projectPage { links.append("<a href=\"\(page)\">Project page</a>") }
+        if let page = p.projectPage { links.append("<a href=\"\(page.url)\">Project page</a>") }
         links.append("<a href=\"\(SiteRoute.paperMarkdown(p.id).url)\">Markdown</a>")
         let featuredList = featured.map { entry -> HTML in
             let by = entry.submitter.map { (u: HubUser) -> HTML in " · submitted by \(u.fullname ?? u.user) (\(u.user))" }
@@ -184,8 +184,8 @@ enum PaperMarkdown {
         if let published = p.publishedAt { lines.append("**Published:** \(Day(published))") }
         lines.append("**arXiv:** [\(p.id)](\(p.absURL)) · [PDF](\(p.pdfURL))")
         if !p.categories.isEmpty { lines.append("**Categories:** \(p.categories.joined(separator: ", "))") }
-        if let repo = p.githubRepo { lines.append("**Code:** \(repo)\(p.githubStars.map { " (\($0) stars)" } ?? "")") }
-        if let page = p.projectPage { lines.append("**Project page:** \(page)") }
+        if let repo = p.githubRepo { lines.append("**Code:** \(repo.url)\(p.githubStars.map { " (\($0) stars)" } ?? "")") }
+        if let page = p.projectPage { lines.append("**Project page:** \(page.url)") }
         lines.append("**Upvotes:** \(card.upvotes)")
         if !featured.isEmpty { lines.append("**Featured:** \(featured.map { $0.day.description }.joined(separator: ", "))") }
         lines += ["", "## Abstract", "", p.abstract]
