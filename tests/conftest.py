@@ -46,12 +46,13 @@ def run(*args, **kwargs):
     return subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=600, **kwargs)
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_ready(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
     """Polls the health endpoint until it answers (a readiness check, not a fixed sleep)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read()}")
+            log.seek(0)
+            raise RuntimeError(f"server exited with {process.returncode}: {log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
                 if r.status == 200:
@@ -112,16 +113,27 @@ def arxiv_replay():
     replay.shutdown()
 
 
-def serve(database, port, arxiv_url, *args, env=None):
-    """Starts `dailypapers serve` on `port` (with more `args` and `env`), waits until it
-    answers, and yields its base URL; afterwards stops it with SIGTERM and checks it exits 0."""
+# The clock every end-to-end server runs on (DAILYPAPERS_NOW): a Saturday, so "today" (the
+# day submissions are featured on) is the same whenever the tests run, and no daily or weekly
+# digest is due while they do.
+SERVER_NOW = "2026-04-04T12:00:00Z"
+SERVER_TODAY = "2026-04-04"
+
+
+def serve(database, port, arxiv_url, *args, env=None, base_url=None):
+    """Starts `dailypapers serve` on `port` (with more `args` and `env`, and links on
+    `base_url`), waits until it answers, and yields its base URL; afterwards stops it with
+    SIGTERM and checks it exits 0."""
     base = f"http://127.0.0.1:{port}"
+    # The log goes to a file: a pipe nobody reads would fill and stall the server.
+    log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        [str(BINARY), "serve", "--database", database, "--port", str(port), "--base-url", base,
+        [str(BINARY), "serve", "--database", database, "--port", str(port), "--base-url", base_url or base,
          "--no-background-embedding", "--arxiv-url", arxiv_url, *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+        stdout=log, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "DAILYPAPERS_NOW": SERVER_NOW, **(env or {})})
     try:
-        wait_until_ready(base, process)
+        wait_until_ready(base, process, log)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
@@ -130,7 +142,10 @@ def serve(database, port, arxiv_url, *args, env=None):
         except subprocess.TimeoutExpired:
             process.kill()
             raise AssertionError("the server did not stop within 30 s of SIGTERM")
-        assert code == 0, f"the server exited with {code} after SIGTERM"
+        log.seek(0)
+        output = log.read()
+        log.close()
+        assert code == 0, f"the server exited with {code} after SIGTERM: {output[-2000:]}"
 
 
 @pytest.fixture(scope="session")
