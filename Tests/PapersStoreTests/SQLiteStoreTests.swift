@@ -29,6 +29,7 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         var more = entry
         more.importedUpvotes = 20
         #expect(try await store.write(ImportBatch(featured: [more])).featuredUpdated == 1)
+        #expect(try await store.featuredEntries(for: paper.id).map(\.importedUpvotes) == [20], "the update is stored")
         #expect(try await store.stats() == CatalogStats(papers: 1, featuredEntries: 1, featuredDays: 1,
                                                         firstDay: Day("2024-05-27"), lastDay: Day("2024-05-27")))
     }
@@ -167,7 +168,10 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         #expect(try await store.card(id)?.comments == 1)
         try await store.setCommentHidden(comment.id, hidden: true, now: now)
         #expect(try await store.card(id)?.comments == 0, "hidden comments are not counted")
+        try await store.setCommentHidden(comment.id, hidden: false, now: now)
+        #expect(try await store.card(id)?.comments == 1, "unhidden, it counts again")
         try await store.deleteComment(comment.id)
-        #expect(try await store.card(id)?.comments == 0)
+        #expect(try await store.card(id)?.comments == 0, "a deleted comment is not counted")
+        #expect(try await store.comment(comment.id) == nil)
     }
 }

@@ -189,12 +189,28 @@ import FoundationXML
     @Test func similarPapersOnThePageAndInTheAPI() async throws {
         let app = try await app()
         let pages = try await get(app, ["/papers/2506.00002", "/api/papers/2506.00002/similar?limit=2", "/api/papers/2512.99999/similar"])
-        #expect(pages[0].body.contains("<section id=\"similar\"><h2>Similar papers</h2>\n<article class=\"card\">")
-                || pages[0].body.contains("<section id=\"similar\"><h2>Similar papers</h2><article class=\"card\">"))
+        let section = try #require(pages[0].body.components(separatedBy: "<section id=\"similar\"><h2>Similar papers</h2>").dropFirst().first)
+        let similarOnPage = section.components(separatedBy: "</section>")[0]
+        #expect(similarOnPage.contains("<article class=\"card\">"))
+        #expect(!similarOnPage.contains("/papers/2506.00002\""), "a paper is not similar to itself")
         let similar = try #require(try json(pages[1]) as? [[String: Any]])
         #expect(similar.count == 2)
         #expect(!similar.contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2506.00002" })
         #expect(pages[2].status == 404)
+    }
+
+    @Test func similarPapersAnswer503UntilThePaperIsEmbedded() async throws {
+        let store = try await Fixture.store()
+        let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get())
+        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine, now: { Fixture.now }, cacheSeconds: 0),
+                         configuration: WebConfiguration(baseURL: "http://papers.test", responseCacheSeconds: 0))
+        let before = try await get(app, "/api/papers/2506.00002/similar")
+        #expect(before.status == 503)
+        #expect(try json(before) as? [String: String] != nil, "a JSON error")
+        while try await engine.embedPending() > 0 {}
+        let after = try await get(app, "/api/papers/2506.00002/similar")
+        #expect(after.status == 200)
+        #expect((try json(after) as? [[String: Any]])?.isEmpty == false)
     }
 
     @Test func searchModesFiltersAndErrors() async throws {
