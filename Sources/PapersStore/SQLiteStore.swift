@@ -21,6 +21,9 @@ public final class SQLiteStore: PaperStore {
         }
         var config = Configuration()
         config.foreignKeysEnabled = true
+        // Other processes write to the same file (`serve` and `digest --send`, two nodes):
+        // wait for their write to finish instead of failing with "database is locked".
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A 64 MiB page cache: full-text index merges on bulk imports stay in memory.

@@ -477,7 +477,7 @@ struct FileDatabaseSenderTests {
         async let reportA = outboxA.deliverDue()
         async let reportB = outboxB.deliverDue()
         let (ra, rb) = try await (reportA, reportB)
-        #expect(ra.sent + rb.sent == 300 && ra.failed == 0 && rb.failed == 0 && ra.retrying == 0 && rb.retrying == 0)
+        #expect(ra.sent + rb.sent == 300 && ra.failed == 0 && rb.failed == 0 && ra.retrying == 0 && rb.retrying == 0, "\(ra), \(rb)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: mail).filter { $0.hasSuffix(".eml") }.count == 300)
         #expect(try await first.outboxCounts().sent == 300)
     }
