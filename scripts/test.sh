@@ -44,7 +44,7 @@ if ! grep -qE '^[^ ]+ Test run with [0-9]+ tests?' "$work/swift.log"; then
     swift_failed=$((swift_failed + unreported))
     swift_note=" (the Swift test process crashed (status $swift_status): $unreported test(s) counted as failed)"
     echo "swift: the test process ended without its closing line (status $swift_status):"
-    grep -E 'error:|Fatal error|signal|Crash|crash' "$work/swift.log" | tail -5
+    grep -E 'Fatal error|unexpected signal|^error: ' "$work/swift.log" | head -5
 else
     # Tests of a skipped suite are not reported one by one: they are the listed tests left over.
     unreported=$((swift_listed - swift_reported))
