@@ -126,8 +126,8 @@ struct SplitMix64: RandomNumberGenerator {
     @Test func highlighterMarksQueryWordsInTheBestWindow() {
         let text = (1...60).map { "w\($0)" }.joined(separator: " ") + " Graph networks, and more graphs."
         let excerpt = Highlighter.excerpt(text, matching: "graph network", words: 10)
-        #expect(excerpt == "…w55 w56 w57 w58 w59 w60 \u{2}Graph\u{3} \u{2}networks,\u{3} and more…"
-                || excerpt == "…w56 w57 w58 w59 w60 \u{2}Graph\u{3} \u{2}networks,\u{3} and more \u{2}graphs.\u{3}")
+        // The 10-word window that holds all three matches (Graph, networks, graphs), not one with two.
+        #expect(excerpt == "…w56 w57 w58 w59 w60 \u{2}Graph\u{3} \u{2}networks,\u{3} and more \u{2}graphs.\u{3}")
         #expect(Highlighter.excerpt("nothing here", matching: "graph") == nil)
         #expect(Highlighter.excerpt("the of", matching: "the") == nil)
     }
