@@ -19,7 +19,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import BINARY, ROOT, free_port, run, serve, wait_until_ready
+from conftest import BINARY, ROOT, bound_port, run, serve, wait_until_ready
 
 SECRET = "an end-to-end secret key of more than 32 characters"
 
@@ -73,7 +73,7 @@ def b64url(data):
 
 
 def test_https_base_url_secure_cookies_sessions_tokens_and_secret_key(empty_database, arxiv_replay):
-    with contextlib.contextmanager(serve)(empty_database, free_port(), arxiv_replay, base_url="https://papers.example.org",
+    with contextlib.contextmanager(serve)(empty_database, 0, arxiv_replay, base_url="https://papers.example.org",
                                           env={"SECRET_KEY": SECRET}) as base:
         client = RawClient(base)
         status, _, _ = client.request("GET", "/signup")
@@ -115,7 +115,7 @@ def test_https_base_url_secure_cookies_sessions_tokens_and_secret_key(empty_data
 
 
 def test_http_base_url_cookies_are_not_secure(empty_database, arxiv_replay):
-    with contextlib.contextmanager(serve)(empty_database, free_port(), arxiv_replay) as base:
+    with contextlib.contextmanager(serve)(empty_database, 0, arxiv_replay) as base:
         client = RawClient(base)
         assert client.request("GET", "/signup")[0] == 200
         assert "Secure" not in client.set_cookie["dp_csrf"] and "HttpOnly" in client.set_cookie["dp_csrf"]
@@ -178,13 +178,13 @@ def test_run_sh_imports_on_the_first_start_only(tmp_path):
         ' "update_date": "2025-11-03", "authors_parsed": []}\n')
 
     def start(extra_env=None):
-        port = free_port()
         log = tempfile.TemporaryFile(mode="w+")
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_PATH", "DAILYPAPERS_IMPORT")}
-        process = subprocess.Popen([str(repo / "scripts" / "run.sh"), "--port", str(port), "--no-background-embedding"],
-                                   stdout=log, stderr=subprocess.STDOUT, text=True, env={**env, **(extra_env or {})})
+        process = subprocess.Popen([str(repo / "scripts" / "run.sh"), "--port", "0", "--no-background-embedding"],
+                                   stdout=log, stderr=subprocess.STDOUT, text=True,
+                                   env={**env, "LOG_LEVEL": "info", **(extra_env or {})})
         try:
-            wait_until_ready(f"http://127.0.0.1:{port}", process, log)
+            wait_until_ready(f"http://127.0.0.1:{bound_port(process, log)}", process, log)
         finally:
             process.send_signal(signal.SIGTERM)  # run.sh execs serve: this is the server
             assert process.wait(timeout=30) == 0

@@ -23,7 +23,9 @@ import urllib.request
 
 import pytest
 
-from conftest import BINARY, Member, arxiv_replay, free_port, serve
+import urllib.parse
+
+from conftest import BINARY, Member, arxiv_replay, serve
 from smtp_harness import ScriptedSMTPServer, SMTPServer
 
 # Two weeks of weekdays, 8 papers a day; two a day are about diffusion (for keyword digests).
@@ -130,9 +132,10 @@ def subscribe_confirmed(database, emails, frequency="daily"):
             "VALUES (?, ?, 'confirmed', ?, ?, ?)", [(e, frequency, now, now, now) for e in emails])
 
 
-def one_click_unsubscribe(url):
-    """What a mail client does for List-Unsubscribe-Post (RFC 8058); the status and page."""
-    request = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
+def one_click_unsubscribe(server, url):
+    """What a mail client does for List-Unsubscribe-Post (RFC 8058), to the `url` on PUBLIC,
+    sent to `server`; the status and page."""
+    request = urllib.request.Request(server + path_of(url), data=b"List-Unsubscribe=One-Click", method="POST",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.read().decode()
@@ -155,17 +158,29 @@ def mail_database(mail_catalog):
     return copy_database(mail_catalog, "mail")
 
 
+# The public base URL of the mail tests' server (as behind a proxy): links in messages are on
+# it, and the tests follow them to the server on whatever port it bound.
+PUBLIC = "http://papers.example.org"
+
+
+def path_of(link):
+    """The path and query of a link on PUBLIC, checked to be on it."""
+    assert link.startswith(PUBLIC + "/"), link
+    parts = urllib.parse.urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @pytest.fixture(scope="module")
 def mail_server(mail_database, arxiv_replay, smtp):
-    yield from serve(mail_database, free_port(), arxiv_replay, "--digest-hour", "23",
+    yield from serve(mail_database, 0, arxiv_replay, "--digest-hour", "23", base_url=PUBLIC,
                      env={"SMTP_URL": smtp.url(), "MAIL_RETRY_SECONDS": "0.2", "MAIL_CLAIM_SECONDS": "1"})
 
 
 def confirm_from(message, visitor):
     text, html = parts(message)
-    link = re.search(r"(http://127\.0\.0\.1:\d+/subscribe/confirm\?token=[A-Za-z0-9_.%-]+)", text).group(1)
+    link = re.search(r"(https?://\S+/subscribe/confirm\?token=[A-Za-z0-9_.%-]+)", text).group(1)
     assert link in html
-    path = link.split(str(visitor.base.split(":")[-1]), 1)[1]
+    path = path_of(link)
     status, page, _ = visitor.get(path)
     assert status == 200 and "Confirm subscription" in page
     action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
@@ -179,7 +194,7 @@ def confirm_address(member, smtp, address):
     assert status == 200 and f"We sent a confirmation link to {address}" in page
     wait_for(lambda: len(smtp.handler.to(address)) == before + 1, "the address confirmation")
     text, _ = parts(smtp.handler.to(address)[-1])
-    path = re.search(r"http://127\.0\.0\.1:\d+(/verify-email\?token=\S+)", text).group(1)
+    path = path_of(re.search(r"(https?://\S+/verify-email\?token=\S+)", text).group(1))
     status, page, _ = member.get(path)
     assert status == 200 and "Confirm address" in page
     action = re.search(r'<form class="form" method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
@@ -226,7 +241,7 @@ def test_subscribe_confirm_digest_unsubscribe(mail_server, mail_database, smtp):
     assert alice in dry.stdout and bob in dry.stdout and carol not in dry.stdout
     assert len(smtp.handler.to(alice)) == 2  # a dry run sends nothing
 
-    result = run_digest(mail_database, smtp.url(), "--date", send_day, base=base)
+    result = run_digest(mail_database, smtp.url(), "--date", send_day, base=PUBLIC)
     assert result.returncode == 0, result.stderr
     wait_for(lambda: len(smtp.handler.to(alice)) == 3, "alice's digest")
     digest = smtp.handler.to(alice)[2]
@@ -264,15 +279,15 @@ def test_subscribe_confirm_digest_unsubscribe(mail_server, mail_database, smtp):
     assert len(smtp.handler.to(carol)) == 1  # the confirmation only
 
     # Running it again sends nothing new.
-    again = run_digest(mail_database, smtp.url(), "--date", send_day, base=base)
+    again = run_digest(mail_database, smtp.url(), "--date", send_day, base=PUBLIC)
     assert again.returncode == 0 and "queued 0 digest" in again.stdout, again.stdout
 
     # One-click unsubscribe (RFC 8058): a POST to the List-Unsubscribe URL.
     url = digest["List-Unsubscribe"].strip("<>")
-    status, page = one_click_unsubscribe(url)
+    status, page = one_click_unsubscribe(base, url)
     assert status == 200 and "Unsubscribed" in page
     # The GET shows a button and changes nothing by itself.
-    status, page, _ = Member(base).get(url.split(base, 1)[1])
+    status, page, _ = Member(base).get(path_of(url))
     assert status == 200 and "nothing left to unsubscribe" in page
 
     with sqlite3.connect(mail_database) as db:
@@ -282,7 +297,7 @@ def test_subscribe_confirm_digest_unsubscribe(mail_server, mail_database, smtp):
     zoe = "zoe@example.org"
     subscribe_confirmed(mail_database, [zoe])
     other_before, other_send_day = digest_day(mail_database, before=before)
-    later = run_digest(mail_database, smtp.url(), "--date", other_send_day, base=base)
+    later = run_digest(mail_database, smtp.url(), "--date", other_send_day, base=PUBLIC)
     assert later.returncode == 0, later.stderr
     wait_for(lambda: len(smtp.handler.to(zoe)) == 1, "zoe's digest")
     with sqlite3.connect(mail_database) as db:
@@ -298,12 +313,12 @@ def test_unsubscribe_page_needs_its_button(mail_server, mail_database, smtp):
     base = mail_server
     _, send_day = digest_day(mail_database)
     subscribe_confirmed(mail_database, ["dana@example.org"])
-    assert run_digest(mail_database, smtp.url(), "--date", send_day, base=base).returncode == 0
+    assert run_digest(mail_database, smtp.url(), "--date", send_day, base=PUBLIC).returncode == 0
     wait_for(lambda: len(smtp.handler.to("dana@example.org")) == 1, "dana's digest")
     text, _ = parts(smtp.handler.to("dana@example.org")[0])
     link = re.search(r"Unsubscribe: (\S+)", text).group(1)
     visitor = Member(base)
-    status, page, _ = visitor.get(link.split(base, 1)[1])
+    status, page, _ = visitor.get(path_of(link))
     assert status == 200 and "Stop the daily digest for dana@example.org?" in page
     assert outbox(mail_database, "dana@example.org")[0][0] == "sent"
     with sqlite3.connect(mail_database) as db:
@@ -314,7 +329,7 @@ def test_unsubscribe_page_needs_its_button(mail_server, mail_database, smtp):
     with sqlite3.connect(mail_database) as db:
         assert db.execute("SELECT status FROM subscriptions WHERE email = 'dana@example.org'").fetchone() == ("unsubscribed",)
     # A forged or altered token is refused.
-    status, page, _ = visitor.get(link.split(base, 1)[1][:-3] + "AAA")
+    status, page, _ = visitor.get(path_of(link)[:-3] + "AAA")
     assert status == 400 and "not valid" in page
 
 
@@ -483,7 +498,7 @@ def test_alerts_mail_new_papers_once(mail_server, mail_database, smtp, tmp_path)
         snapshot_line("2512.90003", "An unrelated study of compilers", "Cy Compiler"),
     ])
     saturday = "2025-12-06"  # no digest is due: this run only queues alerts and delivers
-    result = run_digest(mail_database, smtp.url(), "--date", saturday, base=base)
+    result = run_digest(mail_database, smtp.url(), "--date", saturday, base=PUBLIC)
     assert result.returncode == 0, result.stderr
     # `serve`'s mail service may have sent them first; either way each alert mails once.
     wait_for(lambda: len(smtp.handler.to(address)) == received + 2, "two alert messages")
@@ -502,19 +517,19 @@ def test_alerts_mail_new_papers_once(mail_server, mail_database, smtp, tmp_path)
     import_lines(mail_database, tmp_path, "second.jsonl", [
         snapshot_line("2512.90001", "Sparse attention for long documents, revised", "Zyxwvut Quillfeather", version=2),
     ])
-    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=base).returncode == 0
+    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=PUBLIC).returncode == 0
     import_lines(mail_database, tmp_path, "third.jsonl", [
         snapshot_line("2512.90004", "Dense retrieval, revisited", "Zyxwvut Quillfeather"),
     ])
-    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=base).returncode == 0
+    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=PUBLIC).returncode == 0
     wait_for(lambda: len(smtp.handler.to(address)) == received + 3, "the third alert message")
     latest = smtp.handler.to(address)[-1]
     assert "Zyxwvut Quillfeather" in latest["Subject"] and set(paper_ids(parts(latest)[0])) == {"2512.90004"}
-    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=base).returncode == 0
+    assert run_digest(mail_database, smtp.url(), "--date", saturday, base=PUBLIC).returncode == 0
     assert len(smtp.handler.to(address)) == received + 3
 
     # The alert's unsubscribe link deletes that alert only.
-    assert one_click_unsubscribe(latest["List-Unsubscribe"].strip("<>"))[0] == 200
+    assert one_click_unsubscribe(base, latest["List-Unsubscribe"].strip("<>"))[0] == 200
     status, page, _ = member.get("/alerts")
     assert "Zyxwvut Quillfeather" not in page and "tardigrade cryptobiosis" in page
 
