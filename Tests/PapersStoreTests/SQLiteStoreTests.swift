@@ -61,6 +61,7 @@ func samplePaper(_ id: String, title: String = "A title", version: Int = 1) -> P
         var starred = samplePaper("2405.00002", title: "Protein folding")
         starred.githubStars = 1000
         #expect(try await store.write(ImportBatch(papers: [starred])).papersUpdated == 1)
+        #expect(try await store.paper(ArxivID("2405.00002")!)?.githubStars == 1000, "the update is stored")
         #expect(try await store.keywordSearch(KeywordQuery(text: "protein")).total == 1)
         // FTS5's own check that the index matches the content table (throws when it does not).
         try await store.writer.write { db in
