@@ -90,6 +90,7 @@ import FoundationXML
         let documented = Set(paths.keys)
         // Every public route is documented (pages excepted), and every documented operation answers.
         let apiPatterns = SiteRoute.patterns.map(\.pattern).filter { $0.hasPrefix("/api/") || $0.hasPrefix("/feeds/") || $0 == "/healthz" || $0 == "/metrics" }
+        #expect(apiPatterns.contains("/api/daily_papers") && apiPatterns.contains("/api/submit") && apiPatterns.contains("/feeds/daily.xml"))
         for pattern in apiPatterns where !pattern.contains(":number") {
             let openAPIPath = pattern.replacingOccurrences(of: ":id", with: "{id}")
             #expect(documented.contains(openAPIPath), "\(pattern) is not in the OpenAPI document")
@@ -98,6 +99,7 @@ import FoundationXML
         let operations: [(path: String, get: Bool, post: Bool, secured: Bool)] = paths.map { path, ops in
             (path, ops["get"] != nil, ops["post"] != nil, (ops["post"] as? [String: Any])?["security"] != nil)
         }
+        #expect(operations.filter(\.get).count >= 5 && operations.filter(\.post).count >= 3, "\(operations.map(\.path))")
         let application = Application(router: app.router())
         try await application.test(.router) { client in
             for operation in operations {
@@ -226,6 +228,7 @@ import FoundationXML
         #expect(pages[3].status == 400 && pages[4].status == 400)
         #expect(!pages[4].body.contains("<script>"))
         let filtered = try #require(try json(pages[5]) as? [[String: Any]])
+        #expect(!filtered.isEmpty, "sparse, in cs.LG, published in June 2025: 2506.00001")
         #expect(filtered.allSatisfy { (($0["paper"] as? [String: Any])?["categories"] as? [String])?.contains("cs.LG") == true })
     }
 }
