@@ -649,3 +649,24 @@ def test_no_password_in_plain_text_to_a_host_that_is_not_loopback(mail_catalog):
         _, _, result = one_subscriber_run(mail_catalog, "plain-password-loopback", "sam@example.org", url)
         assert result.returncode == 0, result.stderr
         assert smtp.handler.per_recipient["sam@example.org"] == 1 and smtp.handler.auth_attempts[-1][1]
+
+
+def test_two_digest_runs_at_once_on_one_database_send_each_message_once(mail_catalog):
+    """Two processes on one SQLite file in WAL mode (as `serve` and a `digest --send`, or two
+    nodes): both queue the same edition and deliver at the same time; every subscriber gets
+    one message and neither run fails on the other's locks."""
+    path = copy_database(mail_catalog, "two-senders")
+    _, send_day = digest_day(path)
+    recipients = [f"pair{i:02d}@example.org" for i in range(60)]
+    subscribe_confirmed(path, recipients)
+    with SMTPServer() as smtp:
+        env = mail_env(smtp.url(), SMTP_CONNECTIONS="2")
+        command = [str(BINARY), "digest", "--database", path, "--send", "--date", send_day, "--retry-window", "30"]
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+        outputs = [run.communicate(timeout=300) for run in runs]
+        for run, (out, err) in zip(runs, outputs):
+            assert run.returncode == 0, err
+        assert {r: smtp.handler.per_recipient[r] for r in recipients} == {r: 1 for r in recipients}
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall() == [("sent", 60)]
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
