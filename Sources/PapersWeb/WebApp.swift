@@ -42,8 +42,10 @@ public struct WebApp: Sendable {
     /// Finished responses of GET routes, for `responseCacheSeconds`.
     let responseCache: TTLCache
 
+    /// `cacheClock` is the clock cached responses expire by (tests move it by hand).
     public init(catalog: Catalog, configuration: WebConfiguration, community: Community? = nil, mail: WebMail? = nil,
-                metrics: RequestMetrics = RequestMetrics()) {
+                metrics: RequestMetrics = RequestMetrics(),
+                cacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.catalog = catalog
         self.community = community
         self.mail = community == nil ? nil : mail
@@ -51,7 +53,7 @@ public struct WebApp: Sendable {
         self.metrics = metrics
         // At most 1,000 finished bodies (a daily page is ~40 KB, a full API page ~150 KB), so
         // a flood of distinct URIs cannot grow memory without bound.
-        responseCache = TTLCache(ttl: configuration.responseCacheSeconds, maximumEntries: 1000)
+        responseCache = TTLCache(ttl: configuration.responseCacheSeconds, maximumEntries: 1000, now: cacheClock)
     }
 
     /// The server, with `services` (background work) run and stopped alongside it.

@@ -288,6 +288,31 @@ final class Counter: Sendable {
         #expect(computed.count == 3)
     }
 
+    @Test func visitorsMayTrailAVoteBy2SecondsMembersNever() async throws {
+        let store = try await Fixture.store()
+        let clock = ManualInstant()
+        let app = WebApp(catalog: Catalog(store: store, now: { Fixture.now }, cacheSeconds: 0),
+                         configuration: WebConfiguration(baseURL: "http://papers.test"),
+                         community: Community(store: store, secret: Array(repeating: 42, count: 32),
+                                              configuration: CommunityConfiguration(bcryptCost: 4)),
+                         cacheClock: { clock.now })
+        try await Application(router: app.router()).test(.router) { client in
+            var visitor = Browser(client: client), member = Browser(client: client)
+            try await member.signUp("voter")
+            func shown(_ browser: inout Browser) async throws -> Bool {
+                try await browser.get("/papers/2506.00001").body.contains("<span class=\"count\">41</span>")
+            }
+            #expect(try await !shown(&visitor))  // 40 votes, now cached for visitors
+            try await member.get("/papers/2506.00001")
+            #expect(try await member.post("/papers/2506.00001/vote").status == 303)
+            #expect(try await shown(&member), "a member's pages are never from the cache")
+            clock.advance(.milliseconds(1999))
+            #expect(try await !shown(&visitor), "within 2 seconds a visitor may see the old count")
+            clock.advance(.milliseconds(1))
+            #expect(try await shown(&visitor), "after 2 seconds the page is made again")
+        }
+    }
+
     @Test func concurrentRequestsShareOneComputation() async throws {
         let clock = ManualInstant()
         let cache = TTLCache(ttl: 2, now: { clock.now })
