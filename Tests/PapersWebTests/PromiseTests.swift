@@ -34,15 +34,22 @@ import Testing
         #expect(Self.cost(Community.decoyHash) == Int(CommunityConfiguration().bcryptCost))
         let community = Community(store: try SQLiteStore(), secret: Array(repeating: 1, count: 32))
         #expect(try await !community.verifyPassword("password", hash: Community.decoyHash))
-        // And the visitor cannot tell the two apart: the same status and page.
-        let app = Fixture.communityApp(store: try await Fixture.store())
+        // A sign-in naming no account checks the decoy, one naming an account checks its hash,
+        // and the visitor cannot tell the two apart: the same status and page.
+        let store = try await Fixture.store()
+        let known = try await store.createMember(username: "known", email: "known@example.org", passwordHash: "$2b$04$known",
+                                                 isAdmin: false, now: Fixture.now)
+        let checked = Mutex([String]())
+        let app = WebApp(catalog: Catalog(store: store, now: { Fixture.now }, cacheSeconds: 0), configuration: WebConfiguration(),
+                         community: Community(store: store, secret: Array(repeating: 42, count: 32),
+                                              configuration: CommunityConfiguration(bcryptCost: 4),
+                                              passwordVerifier: { _, hash in checked.withLock { $0.append(hash) }; return false }))
         try await Application(router: app.router()).test(.router) { client in
-            var member = Browser(client: client)
-            try await member.signUp("known")
             var visitor = Browser(client: client)
             try await visitor.get("/signin")
-            let wrongPassword = try await visitor.post("/signin", ["login": "known", "password": "not the password"])
+            let wrongPassword = try await visitor.post("/signin", ["login": known.username, "password": "not the password"])
             let unknownUser = try await visitor.post("/signin", ["login": "unknown", "password": "not the password"])
+            #expect(checked.withLock { $0 } == ["$2b$04$known", Community.decoyHash])
             #expect(wrongPassword.status == 401 && unknownUser.status == 401)
             func message(_ body: String) -> String? {
                 body.range(of: "<p class=\"error\" role=\"alert\">").map { String(body[$0.upperBound...].prefix { $0 != "<" }) }
