@@ -8,7 +8,6 @@ import os
 import pathlib
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -25,16 +24,8 @@ SHARED = pathlib.Path(os.environ.get("DAILYPAPERS_SHARED_DATA", ROOT.parent / "s
 BINARY = pathlib.Path(os.environ.get("DAILYPAPERS_BINARY", ROOT / ".build" / "debug" / "dailypapers"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-PORT = free_port()
-BASE = f"http://127.0.0.1:{PORT}"
-# huggingface_hub reads its endpoint when imported: set it before any test module imports it.
-os.environ["HF_ENDPOINT"] = BASE
+# The public base URL of the shared server: feeds' absolute links are on it.
+PUBLIC_BASE = "http://papers.example.org"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.pop("HF_HUB_OFFLINE", None)
 
@@ -46,12 +37,13 @@ def run(*args, **kwargs):
     return subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=600, **kwargs)
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_ready(url: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
     """Polls the health endpoint until it answers (a readiness check, not a fixed sleep)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.stderr.read()}")
+            log.seek(0)
+            raise RuntimeError(f"server exited with {process.returncode}: {log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
                 if r.status == 200:
@@ -112,19 +104,51 @@ def arxiv_replay():
     replay.shutdown()
 
 
-def serve(database, port, arxiv_url, *args, env=None):
-    """Starts `dailypapers serve` on `port` (with more `args` and `env`), waits until it
-    answers, and yields its base URL; afterwards stops it with SIGTERM and checks it exits 0."""
-    base = f"http://127.0.0.1:{port}"
+# The clock every end-to-end server runs on (DAILYPAPERS_NOW): a Saturday, so "today" (the
+# day submissions are featured on) is the same whenever the tests run, and no daily or weekly
+# digest is due while they do.
+SERVER_NOW = "2026-04-04T12:00:00Z"
+SERVER_TODAY = "2026-04-04"
+
+
+def bound_port(process: subprocess.Popen, log, timeout: float = 60) -> int:
+    """The port a server started with `--port 0` bound, from its log line
+    "Server started and listening on 127.0.0.1:PORT" (an event wait with a deadline)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log.seek(0)
+        text = log.read()
+        found = re.search(r"listening on [0-9.]+:([0-9]+)", text)
+        if found:
+            return int(found.group(1))
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {text[-2000:]}")
+        time.sleep(0.02)
+    raise RuntimeError("the server never said which port it listens on")
+
+
+def serve(database, port, arxiv_url, *args, env=None, base_url=None):
+    """Starts `dailypapers serve` on `port` (with more `args` and `env`, and links on
+    `base_url`), waits until it answers, and yields its base URL; afterwards stops it with
+    SIGTERM and checks it exits 0.
+
+    Port 0 binds a port of the kernel's choosing, read back from the server's log: nothing
+    picks a free port and binds it later. (Without `base_url`, such a server's absolute links
+    then name port 0: use it where no test follows them.)"""
+    links = ["--base-url", base_url or f"http://127.0.0.1:{port}"] if base_url or port else []
+    # The log goes to a file: a pipe nobody reads would fill and stall the server.
+    log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        [str(BINARY), "serve", "--database", database, "--port", str(port), "--base-url", base,
+        [str(BINARY), "serve", "--database", database, "--port", str(port), *links,
          *([] if "--background-embedding" in args else ["--no-background-embedding"]), "--arxiv-url", arxiv_url,
          # Tests never reach an outside address: harvesting is off unless a test turns it on
          # (pointed at the loopback replay server).
          *([] if "--harvest" in args else ["--no-harvest"]), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+        stdout=log, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "DAILYPAPERS_NOW": SERVER_NOW, "LOG_LEVEL": "info", **(env or {})})
     try:
-        wait_until_ready(base, process)
+        base = f"http://127.0.0.1:{port or bound_port(process, log)}"
+        wait_until_ready(base, process, log)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
@@ -133,12 +157,15 @@ def serve(database, port, arxiv_url, *args, env=None):
         except subprocess.TimeoutExpired:
             process.kill()
             raise AssertionError("the server did not stop within 30 s of SIGTERM")
-        assert code == 0, f"the server exited with {code} after SIGTERM"
+        log.seek(0)
+        output = log.read()
+        log.close()
+        assert code == 0, f"the server exited with {code} after SIGTERM: {output[-2000:]}"
 
 
 @pytest.fixture(scope="session")
 def server(database, arxiv_replay):
-    yield from serve(database, PORT, arxiv_replay)
+    yield from serve(database, 0, arxiv_replay, base_url=PUBLIC_BASE)
 
 
 @pytest.fixture(scope="session")
@@ -153,7 +180,7 @@ def community_database(database):
 
 @pytest.fixture(scope="session")
 def community_server(community_database, arxiv_replay):
-    yield from serve(community_database, free_port(), arxiv_replay)
+    yield from serve(community_database, 0, arxiv_replay)
 
 
 class Member:

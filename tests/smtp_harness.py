@@ -19,10 +19,24 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, SMTP
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def bound_socket() -> socket.socket:
+    """A listening socket on a loopback port the kernel picked: bound once, then handed over
+    (no window in which another process could take the port)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock
+
+
+class BoundController(Controller):
+    """aiosmtpd's controller, serving on a socket bound beforehand instead of binding a port itself."""
+
+    def __init__(self, handler, sock, **kwargs):
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
+        self._sock = sock
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
 
 
 def make_certificate(folder: str) -> tuple[str, str]:
@@ -51,6 +65,7 @@ class Capture:
         self.blocked = threading.Event()        # set when the N-th message arrived
         self.release = threading.Event()
         self.auth_attempts = []
+        self.tls_used = []                      # per accepted message: whether its session was under TLS
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
@@ -74,6 +89,7 @@ class Capture:
         if temporary:
             return temporary
         with self.lock:
+            self.tls_used.append(session.ssl is not None)
             for rcpt in envelope.rcpt_tos:
                 self.messages.append((envelope.mail_from, rcpt.lower(), envelope.original_content or envelope.content))
                 self.per_recipient[rcpt.lower()] += 1
@@ -93,9 +109,10 @@ class Capture:
 class SMTPServer:
     """Starts aiosmtpd on a free loopback port; `mode` is plain, starttls or tls (implicit)."""
 
-    def __init__(self, mode="plain", auth=None):
+    def __init__(self, mode="plain", auth=None, require_starttls=True, auth_require_tls=None):
         self.handler = Capture()
-        self.port = free_port()
+        self.sock = bound_socket()
+        self.port = self.sock.getsockname()[1]
         self.mode = mode
         self.folder = tempfile.mkdtemp(prefix="smtp-harness-")
         self.cert = self.key = None
@@ -105,7 +122,7 @@ class SMTPServer:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(self.cert, self.key)
             if mode == "starttls":
-                kwargs.update(tls_context=context, require_starttls=True)
+                kwargs.update(tls_context=context, require_starttls=require_starttls)
             else:
                 kwargs.update(ssl_context=context)
         if auth:
@@ -116,9 +133,10 @@ class SMTPServer:
                 self.handler.auth_attempts.append((mechanism, ok))
                 return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd sends the 535
 
-            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=mode == "starttls")  # implicit TLS is not seen by aiosmtpd as TLS
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, server_hostname="localhost",
-                                     ready_timeout=10, **kwargs)
+            # Implicit TLS is not seen by aiosmtpd as TLS.
+            require_tls = mode == "starttls" if auth_require_tls is None else auth_require_tls
+            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=require_tls)
+        self.controller = BoundController(self.handler, self.sock, server_hostname="localhost", ready_timeout=10, **kwargs)
 
     def __enter__(self):
         self.controller.start()
@@ -129,7 +147,92 @@ class SMTPServer:
         self.controller.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def url(self, user=None, password=None, query=""):
+    def url(self, user=None, password=None, query="", host="127.0.0.1"):
         scheme = "smtps" if self.mode == "tls" else "smtp"
         credentials = f"{user}:{password}@" if user else ""
-        return f"{scheme}://{credentials}127.0.0.1:{self.port}{query}"
+        return f"{scheme}://{credentials}{host}:{self.port}{query}"
+
+
+class ScriptedSMTPServer:
+    """A bare SMTP server on loopback for faults aiosmtpd cannot make: its first `faulty`
+    connections misbehave as `fault` says, later ones accept every message.
+
+    - "drop-in-data": answers DATA with 354, reads part of the message, then closes the connection.
+    - "421-then-close": answers MAIL FROM with 421 and closes the connection.
+    Accepted messages are kept in `accepted` as (recipient, bytes)."""
+
+    def __init__(self, fault, faulty=1):
+        self.fault = fault
+        self.faulty = faulty
+        self.connections = 0
+        self.accepted = []
+        self.lock = threading.Lock()
+        self.sock = bound_socket()
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the serving thread
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(timeout=10)
+
+    def url(self, query=""):
+        return f"smtp://127.0.0.1:{self.port}{query}"
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return  # closed by __exit__
+            with self.lock:
+                self.connections += 1
+                faulty = self.connections <= self.faulty
+            threading.Thread(target=self._session, args=(connection, faulty), daemon=True).start()
+
+    def _session(self, connection, faulty):
+        with connection, connection.makefile("rb") as reader:
+            def say(line):
+                connection.sendall(line.encode() + b"\r\n")
+            say("220 scripted ESMTP")
+            recipient = None
+            while True:
+                line = reader.readline()
+                if not line:
+                    return
+                verb = line.decode(errors="replace").strip().split(" ")[0].upper()
+                if verb in ("EHLO", "HELO"):
+                    say("250 scripted")
+                elif verb == "MAIL":
+                    if faulty and self.fault == "421-then-close":
+                        say("421 4.3.2 service shutting down")
+                        return
+                    say("250 OK")
+                elif verb == "RCPT":
+                    recipient = line.decode().split(":", 1)[1].strip().strip("<>").lower()
+                    say("250 OK")
+                elif verb == "DATA":
+                    say("354 go ahead")
+                    if faulty and self.fault == "drop-in-data":
+                        reader.read(100)  # part of the message, then the line goes dead
+                        return
+                    data = []
+                    while (chunk := reader.readline()) not in (b".\r\n", b""):
+                        data.append(chunk)
+                    with self.lock:
+                        self.accepted.append((recipient, b"".join(data)))
+                    say("250 2.0.0 accepted")
+                elif verb == "RSET" or verb == "NOOP":
+                    say("250 OK")
+                elif verb == "QUIT":
+                    say("221 bye")
+                    return
+                else:
+                    say("502 5.5.2 not implemented")

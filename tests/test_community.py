@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import BINARY, Member, needs_data
+from conftest import BINARY, SERVER_TODAY, Member, needs_data
 
 
 def api_upvotes(base, paper):
@@ -37,10 +37,12 @@ def test_votes_comments_tokens_and_csrf(community_server):
     status, _, url = grace.post(f"/papers/{paper}/vote", {"next": f"/papers/{paper}"})
     assert status == 200 and url.endswith(f"/papers/{paper}")
     status, text, _ = grace.get(f"/papers/{paper}")
-    assert 'aria-pressed="true"' in text
-    status, _, _ = grace.post(f"/papers/{paper}/vote")
+    assert status == 200 and 'aria-pressed="true"' in text
+    status, _, url = grace.post(f"/papers/{paper}/vote")
+    assert status == 200 and url.endswith(f"/papers/{paper}")
     status, text, _ = grace.get(f"/papers/{paper}")
-    assert 'aria-pressed="false"' in text
+    assert status == 200 and 'aria-pressed="false"' in text
+    assert api_upvotes(base, paper) == before, "voting twice takes the vote back"
     status, text, _ = grace.post(f"/papers/{paper}/comments", {"text": "<img src=x onerror=alert(1)> nice; DROP TABLE comments;--"})
     assert status == 200
     assert "&lt;img src=x onerror=alert(1)&gt; nice; DROP TABLE comments;--" in text
@@ -69,6 +71,9 @@ def test_submissions_and_admin_moderation(community_server, community_database):
     assert "submitted by heidi" in text
     with urllib.request.urlopen(f"{base}/api/daily_papers?submitter=heidi", timeout=10) as r:
         assert [item["paper"]["id"] for item in json.loads(r.read())] == ["1707.08567"]
+    # "Today" is the server's clock (DAILYPAPERS_NOW), not the day the tests happen to run.
+    with urllib.request.urlopen(f"{base}/api/daily_papers?date={SERVER_TODAY}", timeout=10) as r:
+        assert [item["paper"]["id"] for item in json.loads(r.read())] == ["1707.08567"]
     status, text, _ = heidi.post("/submit", {"id": "1707.08567"})
     assert status == 409 and "already on today" in text
     status, text, _ = heidi.post("/submit", {"id": "0808.05394"})
@@ -77,7 +82,8 @@ def test_submissions_and_admin_moderation(community_server, community_database):
     assert status == 422 and "is not an arXiv id" in text
     # An admin made on the command line hides heidi's comment; visitors no longer read it.
     heidi.get("/papers/1707.08567")
-    heidi.post("/papers/1707.08567/comments", {"text": "first!"})
+    status, text, _ = heidi.post("/papers/1707.08567/comments", {"text": "first!"})
+    assert status == 200 and "first!" in text
     created = subprocess.run([str(BINARY), "user", "create", "--database", database,
                               "--username", "ivan", "--email", "ivan@example.org", "--admin"],
                              input="admin password 1\n", capture_output=True, text=True, timeout=60)
@@ -87,7 +93,7 @@ def test_submissions_and_admin_moderation(community_server, community_database):
     ivan = Member(base)
     ivan.get("/signin")
     status, text, _ = ivan.post("/signin", {"login": "ivan", "password": "admin password 1"})
-    assert "ivan (admin)" in text
+    assert status == 200 and "ivan (admin)" in text
     status, text, _ = ivan.get("/papers/1707.08567")
     comment_id = re.search(r'id="comment-(\d+)"', text).group(1)
     # heidi may not hide it; the admin may.
@@ -118,10 +124,20 @@ def test_browser_signs_up_and_upvotes(community_server, tmp_path):
         wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "nav.account"), "judy"))
         driver.get(base + "/papers/2505.24864")
         before = int(driver.find_element(By.CSS_SELECTOR, ".paper-votes .count").text)
+        # A mark on this document: a navigation (the form fallback: a POST, a 303, the same
+        # URL again) would load a new document without it.
+        driver.execute_script("window.__sameDocument = 'yes'")
         driver.find_element(By.CSS_SELECTOR, ".paper-votes form.vote button").click()
         # The script sends the vote in the background and updates the button in place.
         wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".paper-votes .count"), str(before + 1)))
         assert driver.find_element(By.CSS_SELECTOR, ".paper-votes button").get_attribute("aria-pressed") == "true"
+        assert driver.execute_script("return window.__sameDocument") == "yes", "the page was reloaded: the script did not run"
+        requests = driver.execute_script(
+            "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/papers/2505.24864/vote'))"
+            ".map(e => e.initiatorType)")
+        assert requests == ["fetch"], requests
+        navigations = driver.execute_script("return performance.getEntriesByType('navigation').map(e => e.type)")
+        assert navigations == ["navigate"], navigations
         assert driver.current_url == base + "/papers/2505.24864"
         driver.refresh()
         assert int(driver.find_element(By.CSS_SELECTOR, ".paper-votes .count").text) == before + 1

@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BINARY, SHARED, Member, needs_data, run, serve
+from conftest import BINARY, SHARED, Member, bound_port, needs_data, run, serve
 from harvest_replay import Replay
 
 pytestmark = needs_data
@@ -199,17 +199,11 @@ def test_links_from_a_harvest_are_kept_only_when_http(replay, folder, tmp_path):
     # A javascript: link already in a database (written before this check existed) is not rendered.
     with sqlite3.connect(db) as con:
         con.execute("UPDATE papers SET github_repo = 'javascript:alert(1)' WHERE id = ?", (items[2]["paper"]["id"],))
-    for base in serve(db, _free_listening_port(), "http://127.0.0.1:9/api/query"):
+    for base in serve(db, 0, "http://127.0.0.1:9/api/query"):
         with urllib.request.urlopen(f"{base}/papers/{items[2]['paper']['id']}") as response:
             page = response.read().decode()
         assert "javascript:" not in page and "GitHub" not in page.split("<main", 1)[-1].split("Markdown")[0]
         assert get_json(f"{base}/api/papers/{items[2]['paper']['id']}").get("githubRepo") is None
-
-
-def _free_listening_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_new_install_fills_itself_and_new_papers_reach_search(replay, folder):
@@ -222,7 +216,7 @@ def test_a_new_install_fills_itself_and_new_papers_reach_search(replay, folder):
     hf_items = json.loads((SHARED / "hf-daily" / "2025-06-02.json").read_text())[:3]
     replay.set_hf(yesterday, hf_items)
     db = fresh_database(folder, "new.sqlite")
-    for base in serve(db, _free_listening_port(), "http://127.0.0.1:9/api/query", "--harvest", "--background-embedding",
+    for base in serve(db, 0, "http://127.0.0.1:9/api/query", "--harvest", "--background-embedding",
                       "--oai-url", replay.oai_url, "--hf-url", replay.base_url, "--delay", "0"):
         health = wait_for(lambda: (h := get_json(base + "/healthz")).get("harvest", {}).get("hf", {}).get("lastRun")
                           and h["harvest"].get("arxiv:cs", {}).get("lastRun") and h, "both first harvests")
@@ -256,11 +250,11 @@ def test_an_unreachable_source_fails_each_attempt_with_one_line_and_the_site_kee
         log_path = os.path.join(folder, "serve.log")
         log = open(log_path, "w")
         read_log = lambda: open(log_path).read()
-        listen = _free_listening_port()
-        base = f"http://127.0.0.1:{listen}"
-        process = subprocess.Popen([str(BINARY), "serve", "--database", db, "--port", str(listen), "--no-background-embedding",
+        process = subprocess.Popen([str(BINARY), "serve", "--database", db, "--port", "0", "--no-background-embedding",
                                     "--oai-url", base_url + "/oai2", "--hf-url", base_url, "--harvest-attempts", "1",
                                     "--harvest-retry-minutes", "0.02"], stdout=subprocess.DEVNULL, stderr=log, text=True)
+        with open(log_path) as reader:
+            base = f"http://127.0.0.1:{bound_port(process, reader)}"
         def failed_twice():
             try:
                 h = get_json(base + "/healthz")["harvest"]
@@ -292,8 +286,7 @@ def test_votes_through_the_api_while_another_process_imports_never_fail(folder):
     assert run("import", "--database", db, str(SHARED / "hf-daily" / "2025-06-02.json")).returncode == 0
     with sqlite3.connect(db) as con:
         ids = [row[0] for row in con.execute("SELECT id FROM papers ORDER BY id LIMIT 8")]
-    listen = _free_listening_port()
-    for base in serve(db, listen, "http://127.0.0.1:9/api/query"):
+    for base in serve(db, 0, "http://127.0.0.1:9/api/query"):
         member = Member(base).sign_up("writer")
         member.get("/settings")
         _, text, _ = member.post("/settings/tokens", {"name": "load"})

@@ -1,20 +1,35 @@
-"""The real huggingface_hub client, pointed at our server with HF_ENDPOINT, works unchanged."""
+"""The real huggingface_hub client, pointed at our server, works unchanged: with HF_ENDPOINT
+(in a fresh interpreter, as the client reads it when imported) and with `HfApi(endpoint=)`."""
 import datetime
+import os
+import subprocess
+import sys
 
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from conftest import BASE, needs_data
+from conftest import needs_data
 
 pytestmark = needs_data
 
 
 @pytest.fixture(scope="module")
 def api(server):
-    api = HfApi()
-    assert api.endpoint == BASE, "HF_ENDPOINT must point at the test server"
+    api = HfApi(endpoint=server)
+    assert api.endpoint == server
     return api
+
+
+def test_hf_endpoint_from_the_environment(server):
+    script = ("from huggingface_hub import HfApi; api = HfApi(); "
+              "print(api.endpoint); print(api.paper_info('2505.24864').title)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "HF_ENDPOINT": server})
+    assert result.returncode == 0, result.stderr
+    endpoint, title = result.stdout.splitlines()[:2]
+    assert endpoint == server
+    assert title.startswith("ProRL: Prolonged Reinforcement Learning Expands Reasoning Boundaries")
 
 
 def test_list_daily_papers_by_date(api):

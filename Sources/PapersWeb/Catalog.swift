@@ -106,15 +106,18 @@ public final class TTLCache: Sendable {
     private let ttl: Duration
     private let maximumEntries: Int
     private let entries = Mutex<[String: (expires: ContinuousClock.Instant, task: Task<any Sendable, any Error>)]>([:])
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    public init(ttl seconds: Double, maximumEntries: Int = 10_000) {
+    /// `now` is the clock entries expire by (tests move it by hand).
+    public init(ttl seconds: Double, maximumEntries: Int = 10_000, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         ttl = .milliseconds(Int64(seconds * 1000))
         self.maximumEntries = maximumEntries
+        self.now = now
     }
 
     public func value<T: Sendable>(for key: String, compute: @escaping @Sendable () async throws -> T) async throws -> T {
         guard ttl > .zero else { return try await compute() }
-        let now = ContinuousClock.now
+        let now = now()
         let task = entries.withLock { entries in
             if let entry = entries[key], entry.expires > now { return entry.task }
             if entries.count >= maximumEntries { entries.removeAll() }

@@ -45,8 +45,10 @@ public struct WebApp: Sendable {
     /// The harvesters' last and next runs, shown on `/healthz` and `/metrics`; nil when `serve` does not harvest.
     public let harvest: HarvestMonitor?
 
+    /// `cacheClock` is the clock cached responses expire by (tests move it by hand).
     public init(catalog: Catalog, configuration: WebConfiguration, community: Community? = nil, mail: WebMail? = nil,
-                metrics: RequestMetrics = RequestMetrics(), harvest: HarvestMonitor? = nil) {
+                metrics: RequestMetrics = RequestMetrics(), harvest: HarvestMonitor? = nil,
+                cacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.catalog = catalog
         self.harvest = harvest
         self.community = community
@@ -55,7 +57,7 @@ public struct WebApp: Sendable {
         self.metrics = metrics
         // At most 1,000 finished bodies (a daily page is ~40 KB, a full API page ~150 KB), so
         // a flood of distinct URIs cannot grow memory without bound.
-        responseCache = TTLCache(ttl: configuration.responseCacheSeconds, maximumEntries: 1000)
+        responseCache = TTLCache(ttl: configuration.responseCacheSeconds, maximumEntries: 1000, now: cacheClock)
     }
 
     /// The server, with `services` (background work) run and stopped alongside it.

@@ -31,7 +31,7 @@ struct MailOptions: ParsableArguments {
 
     /// The mailer and outbox for a store, with links on `baseURL`.
     func make(store: SQLiteStore, search: SearchEngine, databasePath: String, baseURL: String, siteName: String,
-              logger: Logger) async throws -> (mailer: Mailer, outbox: Outbox) {
+              now: @escaping @Sendable () -> Date = Date.init, logger: Logger) async throws -> (mailer: Mailer, outbox: Outbox) {
         let host = URLComponents(string: baseURL)?.host ?? "localhost"
         let domain = host.contains(".") ? host : host + ".localdomain"
         let fromText = mailFrom ?? Environment.value("MAIL_FROM") ?? "\(siteName) <dailypapers@\(domain)>"
@@ -66,7 +66,7 @@ struct MailOptions: ParsableArguments {
         let mailer = Mailer(store: store, search: search, signer: TokenSigner(secret: try await siteSecret(store)), settings: settings,
                             logger: logger)
         let outbox = Outbox(store: store, transport: transport.makeTransport(logger: logger), retry: RetryPolicy(base: retry), claimLease: claim,
-                            logger: logger)
+                            now: now, logger: logger)
         return (mailer, outbox)
     }
 }

@@ -57,6 +57,7 @@ struct Serve: AsyncParsableCommand {
             host: host ?? Environment.value("HOST") ?? "127.0.0.1", port: port,
             siteName: siteName ?? Environment.value("SITE_NAME") ?? "Daily Papers",
             baseURL: baseURL ?? Environment.value("BASE_URL"))
+        let now = try processClock()
         let store = try storeOptions.openStore()
         let stats = try await store.stats()
         logger.info("catalog opened", metadata: ["database": "\(storeOptions.databasePath)", "papers": "\(stats.papers)",
@@ -79,8 +80,8 @@ struct Serve: AsyncParsableCommand {
                                                                         arxivBaseURL: arxivURL ?? Environment.value("ARXIV_API_URL") ?? ArxivClient.defaultBaseURL))
         let (mailer, outbox) = try await mailOptions.make(store: store, search: engine, databasePath: storeOptions.databasePath,
                                                           baseURL: configuration.resolvedBaseURL, siteName: configuration.siteName,
-                                                          logger: logger)
-        let mailService = MailService(mailer: mailer, outbox: outbox, logger: logger)
+                                                          now: now, logger: logger)
+        let mailService = MailService(mailer: mailer, outbox: outbox, now: now, logger: logger)
         let embedInBackground = backgroundEmbedding ?? (Environment.value("BACKGROUND_EMBEDDING") != "0")
         let wakeup = Wakeup()
         var services: [any Service] = [mailService]
@@ -102,7 +103,7 @@ struct Serve: AsyncParsableCommand {
         } else {
             logger.info("harvesting is off (--no-harvest): papers arrive only by import and submission")
         }
-        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine), configuration: configuration, community: community,
+        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine, now: now), configuration: configuration, community: community,
                          mail: WebMail(mailer: mailer, service: mailService), harvest: monitor)
         try await app.application(logger: logger, services: services).runService()
     }

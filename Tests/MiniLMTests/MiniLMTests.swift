@@ -120,7 +120,9 @@ func cosine(_ a: [Float], _ b: [Float]) -> Float {
 
     @Test func vectorsAreUnitLength() throws {
         let encoder = try TestSupport.sharedEncoder()
-        for v in encoder.embed(["hello world", "", "   "]) {
+        let vectors = encoder.embed(["hello world", "", "   "])
+        #expect(vectors.count == 3)
+        for v in vectors {
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             #expect(abs(norm - 1) < 1e-4)
         }
@@ -133,6 +135,7 @@ func cosine(_ a: [Float], _ b: [Float]) -> Float {
         let texts = [fixture.items[0].text, fixture.items.last!.text, "", "café",
                      fixture.items[fixture.items.count - 6].text, "graph neural networks for molecules"]
         let batch = encoder.embed(texts)
+        #expect(batch.count == texts.count)
         for (text, b) in zip(texts, batch) {
             let single = encoder.embed(text)
             let maxDiff = zip(single, b).map { abs($0 - $1) }.max() ?? 0
@@ -147,6 +150,7 @@ func cosine(_ a: [Float], _ b: [Float]) -> Float {
         let encoder = try MiniLMEncoder(files: TestSupport.modelFiles(), parallelism: mode)
         let items = Array(fixture.items.suffix(12))
         let vectors = encoder.embed(items.map(\.text))
+        #expect(vectors.count == items.count)
         for (item, vec) in zip(items, vectors) {
             #expect(cosine(vec, item.vector) > 0.999)
         }

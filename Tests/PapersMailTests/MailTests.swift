@@ -98,11 +98,8 @@ struct ConfigurationTests {
         for bad in ["http://mail.example.org", "smtp://", "smtps://h?starttls=required", "smtp://h?starttls=sometimes", "smtp://h?colour=blue"] {
             #expect(throws: MailConfigurationError.self) { try SMTPConfiguration(url: bad) }
         }
-        do {
-            _ = try SMTPConfiguration(url: "ftp://u:secret@h")
-        } catch {
-            #expect(!error.description.contains("secret") && error.description.contains("scheme"))
-        }
+        let error = #expect(throws: MailConfigurationError.self) { try SMTPConfiguration(url: "ftp://u:secret@h") }
+        #expect(error.map { !$0.description.contains("secret") && $0.description.contains("scheme") } == true, "\(String(describing: error))")
     }
 
     @Test func retriesBackOffThenGiveUp() {
@@ -251,8 +248,9 @@ final class TestClock: Sendable {
 
 struct MailServiceTests {
     /// A confirmed subscription, as following the confirmation link leaves it.
-    func subscribe(_ store: SQLiteStore, _ email: String, _ frequency: DigestFrequency, now: Date) async throws {
-        let pending = try await store.requestSubscription(SubscriptionRequest(email: email, frequency: frequency), nonce: "n-\(email)", now: now)
+    func subscribe(_ store: SQLiteStore, _ email: String, _ frequency: DigestFrequency, now: Date, keywords: [String] = []) async throws {
+        let pending = try await store.requestSubscription(SubscriptionRequest(email: email, frequency: frequency, keywords: keywords),
+                                                          nonce: "n-\(email)", now: now)
         _ = try #require(try await store.confirmSubscription(id: pending.id, nonce: "n-\(email)", now: now))
     }
 
@@ -304,6 +302,18 @@ struct MailServiceTests {
         let monday = try mailed(folder).dropFirst()
         #expect(monday.count == 1)
         #expect(monday.first?.contains("To: <weekly@example.org>") == true)
+        // What the weekly digest holds: the week before (Nov 16 to 22), its papers by trending
+        // score (9 votes before 2 on the same day), as cards with their links.
+        let weekly = try #require(monday.first)
+        #expect(weekly.contains("Subject: Weekly papers: Graph networks and 1 more\r\n"))
+        let text = decodeQuotedPrintable(weekly.components(separatedBy: "Content-Type: text/html")[0])
+        #expect(text.contains("Trending papers, Nov 16"), "the period starts on the Monday before")
+        #expect(text.contains("22, 2026"), "and ends on the Sunday")
+        let graph = try #require(text.range(of: "https://papers.example.org/papers/2611.00001"))
+        let protein = try #require(text.range(of: "https://papers.example.org/papers/2611.00002"))
+        #expect(graph.lowerBound < protein.lowerBound)
+        #expect(text.contains("Graph networks") && text.contains("Protein folding"))
+        #expect(text.contains("You get the weekly digest of Daily Papers at weekly@example.org."))
         #expect(try await store.editionQueued(DigestFrequency.daily.edition(sentOn: Day("2026-11-23")!)))
     }
 }
@@ -380,5 +390,105 @@ struct ClaimRenewalTests {
         #expect(try await store.claimDue(now: start.addingTimeInterval(70), limit: 10, lease: 10).isEmpty)
         #expect(try await store.claimDue(now: start.addingTimeInterval(100), limit: 10, lease: 10).map(\.id) == [claimed[1].id])
         #expect(try await store.outboxCounts().sent == 2)
+    }
+}
+
+/// The keyword match of digests with the real model: a paper that holds the keyword's words,
+/// or whose vector has a cosine of at least 0.45 with the keyword's.
+struct DigestKeywordMatchTests {
+    @Test func keywordsMatchByWordsOrByACosineOfAtLeast045() async throws {
+        guard let embedder = try MiniLMEmbedder.load(directory: ProcessInfo.processInfo.environment["MODEL_DIR"]) else {
+            Issue.record("all-MiniLM-L6-v2 is not installed: run scripts/setup.sh --test (it is never skipped)")
+            return
+        }
+        let store = try SQLiteStore()
+        let thursday = Day("2026-11-19")!
+        let papers = [
+            Paper(id: ArxivID("2611.00011")!, version: 1, title: "Protein folding with attention networks",
+                  abstract: "A network predicts structures.", authors: ["A. Author"], categories: ["q-bio.BM"]),
+            Paper(id: ArxivID("2611.00012")!, version: 1, title: "Predicting the three-dimensional shape of polypeptide chains",
+                  abstract: "We predict how chains of amino acids fold into their native conformation.", authors: ["B. Author"], categories: ["q-bio.BM"]),
+            Paper(id: ArxivID("2611.00013")!, version: 1, title: "Stock price forecasting with transformers",
+                  abstract: "Predicting financial markets from historical prices.", authors: ["C. Author"], categories: ["q-fin.ST"]),
+            Paper(id: ArxivID("2611.00014")!, version: 1, title: "Robot grasping by trial and error",
+                  abstract: "A robot arm learns to pick up objects.", authors: ["D. Author"], categories: ["cs.RO"]),
+        ]
+        _ = try await store.write(ImportBatch(papers: papers, featured: papers.enumerated().map { k, p in
+            FeaturedEntry(paperID: p.id, day: thursday, featuredAt: thursday.start.addingTimeInterval(Double(8 + k) * 3600), importedUpvotes: 10 - k)
+        }))
+        let engine = SearchEngine(store: store, embedder: embedder)
+        while try await engine.embedPending() > 0 {}
+        let keyword = "protein folding"
+        try await MailServiceTests().subscribe(store, "reader@example.org", .daily, now: Date(), keywords: [keyword])
+
+        // Expected, worked out here: the words, or the cosine of the stored unit vectors.
+        let query = embedder.embed([keyword])[0]
+        let vectors = Dictionary(uniqueKeysWithValues: try await store.embeddings(model: embedder.modelID).map { ($0.paperID, $0.vector) })
+        var cosines = [String: Float]()
+        for paper in papers {
+            let vector = try #require(vectors[paper.id])
+            cosines[paper.id.rawValue] = zip(query, vector).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let byWords = Set(papers.filter { "\($0.title) \($0.abstract)".lowercased().contains(keyword) }.map(\.id.rawValue))
+        let byMeaning = Set(cosines.filter { $0.value >= 0.45 }.map(\.key))
+        let expected = byWords.union(byMeaning)
+        let comment: Comment = "cosines with \"\(keyword)\": \(cosines.sorted { $0.key < $1.key })"
+        // The case is worth testing: one paper matches by meaning alone, and some do not match.
+        #expect(byWords == ["2611.00011"])
+        #expect(!byMeaning.subtracting(byWords).isEmpty, comment)
+        #expect(expected.count < papers.count, comment)
+        #expect(cosines.values.allSatisfy { abs($0 - 0.45) > 0.005 }, "no cosine sits on the threshold: \(comment)")
+
+        let mailer = Mailer(store: store, search: engine, signer: TokenSigner(secret: Array(repeating: 7, count: 32)),
+                            settings: makeMailer(store).settings, logger: Logger(label: "test"))
+        let plans = try await mailer.plan(.daily, on: Day("2026-11-20")!)
+        #expect(plans.count == 1)
+        #expect(Set(plans.first?.cards.map(\.paper.id.rawValue) ?? []) == expected, comment)
+    }
+}
+
+/// The production setup: one SQLite file in WAL mode, opened by two processes (`serve` and a
+/// `digest --send`, or two nodes), each with its own connections.
+struct FileDatabaseSenderTests {
+    @Test func twoSendersOnOneWALFileSendEachMessageOnce() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("senders-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("papers.sqlite").path
+        let first = try SQLiteStore(path: path), second = try SQLiteStore(path: path)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let entries = (0..<300).map { OutboxEntry(key: "wal \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
+                                                  message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
+        #expect(try await first.enqueue(entries, now: start) == 300)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the database is in WAL mode")
+        #expect(try await second.outboxCounts().pending == 300, "the second connection sees the first one's writes")
+
+        // Claims first: taken at the same time, in small batches, never the same message twice.
+        async let a = Self.claimAll(first, now: start)
+        async let b = Self.claimAll(second, now: start)
+        let (claimedA, claimedB) = try await (a, b)
+        #expect(Set(claimedA).isDisjoint(with: claimedB))
+        #expect(claimedA.count + claimedB.count == 300)
+
+        // Then two outboxes, after those claims ran out, each delivering from its own connection.
+        let later = start.addingTimeInterval(120)
+        let mail = folder.appendingPathComponent("mail").path
+        let outboxA = Outbox(store: first, transport: FileTransport(folder: mail), now: { later }, logger: Logger(label: "a"))
+        let outboxB = Outbox(store: second, transport: FileTransport(folder: mail), now: { later }, logger: Logger(label: "b"))
+        async let reportA = outboxA.deliverDue()
+        async let reportB = outboxB.deliverDue()
+        let (ra, rb) = try await (reportA, reportB)
+        #expect(ra.sent + rb.sent == 300 && ra.failed == 0 && rb.failed == 0 && ra.retrying == 0 && rb.retrying == 0, "\(ra), \(rb)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mail).filter { $0.hasSuffix(".eml") }.count == 300)
+        #expect(try await first.outboxCounts().sent == 300)
+    }
+
+    static func claimAll(_ store: SQLiteStore, now: Date) async throws -> [Int64] {
+        var ids = [Int64]()
+        while true {
+            let batch = try await store.claimDue(now: now, limit: 7, lease: 60)
+            if batch.isEmpty { return ids }
+            ids += batch.map(\.id)
+            await Task.yield()
+        }
     }
 }

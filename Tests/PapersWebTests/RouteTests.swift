@@ -159,15 +159,22 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         let page = try await get(app, "/papers/trending")
         let api = try #require(try json(try await get(app, "/api/daily_papers?sort=trending&limit=100")) as? [[String: Any]])
         let apiOrder = api.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
-        // The page lists the same papers in the same order (it covers the last 7 days).
-        let pageOrder = apiOrder.filter { page.body.contains("/papers/\($0)\"") }
-        let positions = pageOrder.map { page.body.range(of: "/papers/\($0)\"")!.lowerBound }
+        // The README's formula, written out: (upvotes + 1) / (days since featured + 1) ^ 1.5,
+        // over the papers featured in the 7 days before now (2025-06-04 12:00).
+        let hoursSinceFeatured: [String: Double] = ["2506.00004": 52, "2506.00001": 28, "2506.00002": 27, "2506.00003": 26]
+        let upvotes: [String: Double] = ["2506.00004": 90, "2506.00001": 40, "2506.00002": 12, "2506.00003": 3]
+        func readmeScore(_ id: String) -> Double { (upvotes[id]! + 1) / pow(hoursSinceFeatured[id]! / 24 + 1, 1.5) }
+        let expected = hoursSinceFeatured.keys.sorted { readmeScore($0) > readmeScore($1) }
+        // 91 / 3.17^1.5 = 16.1 beats 41 / 2.17^1.5 = 12.9: two days old and 90 votes beat one day old and 40.
+        #expect(expected == ["2506.00004", "2506.00001", "2506.00002", "2506.00003"])
+        #expect(apiOrder == expected, "2505.00005, featured on May 27, is outside the 7-day window")
+        // The page lists the same papers in the same order.
+        let positions = try expected.map { try #require(page.body.range(of: "/papers/\($0)\"")).lowerBound }
         #expect(positions == positions.sorted())
-        #expect(pageOrder.count == 4, "the paper featured on May 27 is outside the 7-day window")
-        // 90 votes two days old beat 40 votes one day old under gravity 1.8.
-        let s90 = TrendingScore.score(upvotes: 90, featuredAt: Day("2025-06-02")!.start.addingTimeInterval(8 * 3600), now: Fixture.now)
-        let s40 = TrendingScore.score(upvotes: 40, featuredAt: Day("2025-06-03")!.start.addingTimeInterval(8 * 3600), now: Fixture.now)
-        #expect(Array(apiOrder.prefix(2)) == (s90 > s40 ? ["2506.00004", "2506.00001"] : ["2506.00001", "2506.00004"]))
+        #expect(!page.body.contains("/papers/2505.00005\""))
+        // The shared function computes exactly the README's score (gravity 1.5, not another).
+        let featured = Day("2025-06-02")!.start.addingTimeInterval(8 * 3600)
+        #expect(abs(TrendingScore.score(upvotes: 90, featuredAt: featured, now: Fixture.now) - readmeScore("2506.00004")) < 1e-9)
     }
 
     @Test func aFailingDatabaseGivesAPlain500NeverATrace() async throws {
