@@ -162,7 +162,7 @@ public protocol PaperStore: Sendable {
     /// Cards for these papers, in the order given (unknown ids are left out).
     func cards(_ ids: [ArxivID]) async throws -> [PaperCard]
 
-    /// Up to `limit` papers without a current vector for `model`, oldest first.
+    /// Up to `limit` papers without a current vector for `model`, the most recently added or changed first (what a harvest brings is searchable first).
     func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork]
     /// How many papers lack a current vector for `model`.
     func embeddingBacklog(model: String) async throws -> Int

@@ -390,7 +390,7 @@ extension SQLiteStore {
 
     public func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] {
         try await writer.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT p.id, p.title, p.abstract, p.text_hash \(Self.staleEmbeddings) ORDER BY p.rowid LIMIT ?"),
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT p.id, p.title, p.abstract, p.text_hash \(Self.staleEmbeddings) ORDER BY p.modified_at DESC, p.rowid DESC LIMIT ?"),
                              arguments: [model, limit]).map { row in
                 EmbeddingWork(paperID: ArxivID(row[0] as String)!, text: EmbeddingText.of(title: row[1], abstract: row[2]), textHash: row[3])
             }

@@ -5,14 +5,24 @@ import PapersCore
 import PapersIngest
 import PapersStore
 
-/// How harvests reach their sources; shared by `harvest` and `serve`.
-struct HarvestSourceOptions: ParsableArguments {
+/// Where arXiv's OAI-PMH endpoint is.
+struct OAISourceOption: ParsableArguments {
     @Option(name: .customLong("oai-url"), help: ArgumentHelp("arXiv's OAI-PMH endpoint (env ARXIV_OAI_URL; default \(OAIHarvester.defaultBaseURL)).", valueName: "url"))
     var oaiURL: String?
 
+    var resolved: String { oaiURL ?? Environment.value("ARXIV_OAI_URL") ?? OAIHarvester.defaultBaseURL }
+}
+
+/// Where Hugging Face is.
+struct HFSourceOption: ParsableArguments {
     @Option(name: .customLong("hf-url"), help: ArgumentHelp("Hugging Face, for /api/daily_papers (env HF_URL; default \(HFHarvester.defaultBaseURL)).", valueName: "url"))
     var hfURL: String?
 
+    var resolved: String { hfURL ?? Environment.value("HF_URL") ?? HFHarvester.defaultBaseURL }
+}
+
+/// How harvests fetch; shared by `harvest` and `serve`.
+struct HarvestSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds between requests to arXiv; arXiv asks for at least 3 (env HARVEST_DELAY; default 3). Hugging Face gets a third of it.", valueName: "seconds"))
     var delay: Double?
 
@@ -28,8 +38,6 @@ struct HarvestSourceOptions: ParsableArguments {
     @Option(name: .customLong("harvest-max-body"), help: ArgumentHelp("Largest response body read, in MiB; a larger one fails the run (env HARVEST_MAX_BODY_MB; default 64).", valueName: "MiB"))
     var maxBodyMiB: Int?
 
-    var resolvedOAIURL: String { oaiURL ?? Environment.value("ARXIV_OAI_URL") ?? OAIHarvester.defaultBaseURL }
-    var resolvedHFURL: String { hfURL ?? Environment.value("HF_URL") ?? HFHarvester.defaultBaseURL }
 
     func number(_ flag: Double?, _ variable: String, _ name: String, default value: Double) throws -> Double {
         if let flag { guard flag >= 0 else { throw ValidationError("\(name) must not be negative") }; return flag }
@@ -40,10 +48,13 @@ struct HarvestSourceOptions: ParsableArguments {
 
     var arxivDelay: Double { get throws { try number(delay, "HARVEST_DELAY", "--delay", default: 3) } }
 
+    /// Checks that a source's URL is an http(s) URL.
+    static func check(_ url: String, _ name: String) throws -> String {
+        guard WebLink(url) != nil else { throw ValidationError("\(name) \"\(url)\" is not an http or https URL") }
+        return url
+    }
+
     func fetcher(logger: Logger) throws -> HarvestFetcher {
-        for (name, url) in [("--oai-url", resolvedOAIURL), ("--hf-url", resolvedHFURL)] {
-            guard WebLink(url) != nil else { throw ValidationError("\(name) \"\(url)\" is not an http or https URL") }
-        }
         let attemptsText = attempts.map(String.init) ?? Environment.value("HARVEST_ATTEMPTS") ?? "5"
         guard let attempts = Int(attemptsText), attempts >= 1 else { throw ValidationError("--harvest-attempts \"\(attemptsText)\" must be at least 1") }
         let mibText = maxBodyMiB.map(String.init) ?? Environment.value("HARVEST_MAX_BODY_MB") ?? "64"
@@ -114,9 +125,10 @@ struct HarvestArxiv: AsyncParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var oai: OAISourceOption
     @OptionGroup var sources: HarvestSourceOptions
 
-    @Option(help: ArgumentHelp("OAI set: cs, math, physics:hep-th, … (default cs); `all` for every set.", valueName: "set"))
+    @Option(help: ArgumentHelp("OAI set: cs, math, physics:hep-th, …; `all` for every set.", valueName: "set"))
     var set = "cs"
 
     @Option(help: ArgumentHelp("First datestamp (YYYY-MM-DD); default: the set's cursor.", valueName: "day"))
@@ -125,7 +137,7 @@ struct HarvestArxiv: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Last datestamp (YYYY-MM-DD); default: up to now.", valueName: "day"))
     var until: Day?
 
-    @Option(help: ArgumentHelp("Metadata format: arXivRaw (every version with its date) or arXiv (default arXivRaw).", valueName: "format"))
+    @Option(help: ArgumentHelp("Metadata format: arXivRaw (every version with its date) or arXiv.", valueName: "format"))
     var metadata = "arXivRaw"
 
     @Option(help: ArgumentHelp("Keep only these categories or archives, comma separated (cs.CL,cs.LG); default all of the set.", valueName: "list"))
@@ -146,7 +158,7 @@ struct HarvestArxiv: AsyncParsableCommand {
                                         categories: categories.map(splitList) ?? [])
         let delay = try sources.arxivDelay
         try await runHarvest(source: request.source, store: storeOptions, quiet: quiet, { store, fetcher in
-            try await OAIHarvester(baseURL: sources.resolvedOAIURL, store: store, fetcher: fetcher, delay: delay).run(request)
+            try await OAIHarvester(baseURL: try HarvestSourceOptions.check(oai.resolved, "--oai-url"), store: store, fetcher: fetcher, delay: delay).run(request)
         }, sources: sources)
     }
 }
@@ -158,6 +170,7 @@ struct HarvestHF: AsyncParsableCommand {
         discussion: "Featured days, submitters, upvotes, comment counts, links and GitHub stars are updated idempotently.")
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var hf: HFSourceOption
     @OptionGroup var sources: HarvestSourceOptions
 
     @Option(help: ArgumentHelp("One day (YYYY-MM-DD).", valueName: "day"))
@@ -190,7 +203,7 @@ struct HarvestHF: AsyncParsableCommand {
         }
         let delay = try sources.arxivDelay / 3
         try await runHarvest(source: HFHarvester.source, store: storeOptions, quiet: quiet, { store, fetcher in
-            let harvester = HFHarvester(baseURL: sources.resolvedHFURL, store: store, fetcher: fetcher, delay: delay)
+            let harvester = HFHarvester(baseURL: try HarvestSourceOptions.check(hf.resolved, "--hf-url"), store: store, fetcher: fetcher, delay: delay)
             return try await harvester.run(days: harvester.days(asked: asked))
         }, sources: sources)
     }

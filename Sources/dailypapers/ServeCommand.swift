@@ -19,6 +19,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var mailOptions: MailOptions
     @OptionGroup var harvestOptions: HarvestScheduleOptions
+    @OptionGroup var oai: OAISourceOption
+    @OptionGroup var hf: HFSourceOption
     @OptionGroup var harvestSources: HarvestSourceOptions
 
     @Option(help: ArgumentHelp("Address to listen on (env HOST; default 127.0.0.1; 0.0.0.0 for every interface).", valueName: "address"))
@@ -91,15 +93,17 @@ struct Serve: AsyncParsableCommand {
             let schedule = try harvestOptions.schedule()
             let fetcher = try harvestSources.fetcher(logger: logger)
             let delay = try harvestSources.arxivDelay
+            let oaiURL = try HarvestSourceOptions.check(oai.resolved, "--oai-url")
+            let hfURL = try HarvestSourceOptions.check(hf.resolved, "--hf-url")
             let harvestMonitor = HarvestMonitor()
             monitor = harvestMonitor
             services.append(HarvestService(
-                arxiv: OAIHarvester(baseURL: harvestSources.resolvedOAIURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
-                hf: HFHarvester(baseURL: harvestSources.resolvedHFURL, store: store, fetcher: fetcher, delay: delay / 3),
+                arxiv: OAIHarvester(baseURL: oaiURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
+                hf: HFHarvester(baseURL: hfURL, store: store, fetcher: fetcher, delay: delay / 3),
                 schedule: schedule, monitor: harvestMonitor, logger: logger, onChange: { wakeup.signal() }))
             logger.info("harvesting", metadata: [
-                "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(harvestSources.resolvedOAIURL)")",
-                "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(harvestSources.resolvedHFURL)" : "off")"])
+                "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(oaiURL)")",
+                "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(hfURL)" : "off")"])
         } else {
             logger.info("harvesting is off (--no-harvest): papers arrive only by import and submission")
         }
