@@ -46,8 +46,8 @@ t0=$(now); "$bin" import --quiet --database "$dir/i.sqlite" "$shared/arxiv-cs" >
 echo "import: $(echo "54002 / ($t1 - $t0)" | bc) records/s ($(echo "$t1 - $t0" | bc) s)"
 
 echo "== freshness: a new record in the listing, found by hybrid search on a running serve"
-"$bin" embed --quiet --database "$dir/h.sqlite" --limit 2000 >/dev/null 2>&1 || true
-at=$(date -u -d "+1 minute" +%H:%M)
+# The run is scheduled two minutes ahead (at least a minute after serve has loaded its indexes).
+at=$(date -u -d "+2 minutes" +%H:%M)
 "$bin" serve --database "$dir/h.sqlite" --port 0 --log-level info --oai-url "$url/oai2" --hf-url "$url" --delay 0 \
     --hf-harvest-minutes 0 --arxiv-harvest-at "$at" > "$dir/serve.log" 2>&1 &
 server=$!

@@ -88,7 +88,7 @@ def main():
         def post(path, fields, page):
             csrf = re.search(r'name="csrf" value="([^"]+)"', opener.open(base + page).read().decode()).group(1)
             return opener.open(base + path, urllib.parse.urlencode({**fields, "csrf": csrf}).encode()).read().decode()
-        post("/signin", {"username": "bench", "password": "correct horse battery"}, "/signin")
+        post("/signin", {"login": "bench", "password": "correct horse battery"}, "/signin")
         token = re.search(r'<p class="token">([^<]+)</p>', post("/settings/tokens", {"name": "bench"}, "/settings")).group(1)
         import sqlite3
         with sqlite3.connect(db) as con:
