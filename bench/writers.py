@@ -27,6 +27,8 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = pathlib.Path(os.environ.get("DAILYPAPERS_SHARED_DATA", ROOT.parent / "shared" / "data"))
 BINARY = pathlib.Path(os.environ.get("DAILYPAPERS_BINARY", ROOT / ".build" / "release" / "dailypapers"))
+sys.path.insert(0, str(ROOT / "tests"))
+from waiting import wait_for  # noqa: E402  (the tests' polling helper)
 
 LUA = """
 local ids = {%s}
@@ -37,16 +39,6 @@ request = function()
                     {["Authorization"] = "Bearer %s", ["Content-Length"] = "0"}, "")
 end
 """
-
-
-def wait_for(condition, what, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    sys.exit(f"bench: timed out waiting for {what}")
 
 
 def wrk(base, script, connections, duration):

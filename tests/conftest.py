@@ -19,6 +19,8 @@ import urllib.request
 
 import pytest
 
+from waiting import wait_for  # noqa: F401  (re-exported for the test modules)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = pathlib.Path(os.environ.get("DAILYPAPERS_SHARED_DATA", ROOT.parent / "shared" / "data"))
 BINARY = pathlib.Path(os.environ.get("DAILYPAPERS_BINARY", ROOT / ".build" / "debug" / "dailypapers"))

@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BINARY, SHARED, Member, bound_port, needs_data, run, serve
+from conftest import BINARY, SHARED, Member, bound_port, needs_data, run, serve, wait_for
 from harvest_replay import Replay
 
 pytestmark = needs_data
@@ -44,17 +44,6 @@ def harvest(database, replay, *args, env=None):
     return subprocess.run([str(BINARY), "harvest", *args, "--database", database, "--delay", "0", "--harvest-backoff", "0",
                            *(["--oai-url", replay.oai_url] if args[0] == "arxiv" else ["--hf-url", replay.base_url])],
                           capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
-
-
-def wait_for(condition, what, timeout=60):
-    """Polls `condition` until it holds (an event wait with a deadline, not a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def get_json(url):

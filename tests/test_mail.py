@@ -25,7 +25,7 @@ import pytest
 
 import urllib.parse
 
-from conftest import BINARY, Member, arxiv_replay, serve
+from conftest import BINARY, Member, arxiv_replay, serve, wait_for
 from smtp_harness import ScriptedSMTPServer, SMTPServer
 
 # Two weeks of weekdays, 8 papers a day; two a day are about diffusion (for keyword digests).
@@ -100,16 +100,6 @@ def run_digest(database, smtp_url, *args, env=None, base=None, timeout=300):
         environment = {**environment, "BASE_URL": base}
     return subprocess.run([str(BINARY), "digest", "--database", database, "--send", *args],
                           capture_output=True, text=True, timeout=timeout, env=environment)
-
-
-def wait_for(condition, what, timeout=30):
-    """Polls `condition` until it holds (an event wait with a deadline, not a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def parts(message):

@@ -17,6 +17,17 @@ struct StoreOptions: ParsableArguments {
     func openStore() throws -> SQLiteStore {
         try SQLiteStore(path: databasePath)
     }
+
+    /// The store, or exit status 2 with the reason on standard error (for commands whose exit
+    /// status says what happened).
+    func openStoreOrExit() throws -> SQLiteStore {
+        do {
+            return try openStore()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
 }
 
 /// The one place the process environment is read.

@@ -39,14 +39,7 @@ struct HarvestSourceOptions: ParsableArguments {
     var maxBodyMiB: Int?
 
 
-    func number(_ flag: Double?, _ variable: String, _ name: String, default value: Double) throws -> Double {
-        if let flag { guard flag >= 0 else { throw ValidationError("\(name) must not be negative") }; return flag }
-        guard let text = Environment.value(variable) else { return value }
-        guard let n = Double(text), n >= 0 else { throw ValidationError("\(variable) \"\(text)\" is not a number of seconds") }
-        return n
-    }
-
-    var arxivDelay: Double { get throws { try number(delay, "HARVEST_DELAY", "--delay", default: 3) } }
+    var arxivDelay: Double { get throws { try nonNegative(delay, "HARVEST_DELAY", "--delay", default: 3, unit: "seconds") } }
 
     /// Checks that a source's URL is an http(s) URL.
     static func check(_ url: String, _ name: String) throws -> String {
@@ -59,9 +52,9 @@ struct HarvestSourceOptions: ParsableArguments {
         guard let attempts = Int(attemptsText), attempts >= 1 else { throw ValidationError("--harvest-attempts \"\(attemptsText)\" must be at least 1") }
         let mibText = maxBodyMiB.map(String.init) ?? Environment.value("HARVEST_MAX_BODY_MB") ?? "64"
         guard let mib = Int(mibText), mib >= 1 else { throw ValidationError("--harvest-max-body \"\(mibText)\" must be at least 1 (MiB)") }
-        let timeout = try number(self.timeout, "HARVEST_TIMEOUT", "--harvest-timeout", default: 60)
+        let timeout = try nonNegative(self.timeout, "HARVEST_TIMEOUT", "--harvest-timeout", default: 60, unit: "seconds")
         return HarvestFetcher(timeout: .milliseconds(Int64(max(0.1, timeout) * 1000)), maxBodyBytes: mib << 20, attempts: attempts,
-                              backoff: try number(backoff, "HARVEST_BACKOFF", "--harvest-backoff", default: 5),
+                              backoff: try nonNegative(backoff, "HARVEST_BACKOFF", "--harvest-backoff", default: 5, unit: "seconds"),
                               onRetry: { logger.warning("\($0)") })
     }
 }
@@ -84,13 +77,7 @@ private func runHarvest(source: String, store storeOptions: StoreOptions, quiet:
     var logger = Logger(label: "dailypapers.harvest")
     logger.logLevel = quiet ? .error : .info
     let fetcher = try sources.fetcher(logger: logger)
-    let store: SQLiteStore
-    do {
-        store = try storeOptions.openStore()
-    } catch {
-        printError("error: \(error)")
-        throw ExitCode(2)
-    }
+    let store = try storeOptions.openStoreOrExit()
     let started = ContinuousClock.now
     let report: HarvestReport
     do {
@@ -209,6 +196,17 @@ struct HarvestHF: AsyncParsableCommand {
     }
 }
 
+/// A number from a flag, else its environment variable, else the default; never negative.
+func nonNegative(_ flag: Double?, _ variable: String, _ name: String, default value: Double, unit: String) throws -> Double {
+    if let flag {
+        guard flag >= 0 else { throw ValidationError("\(name) must not be negative") }
+        return flag
+    }
+    guard let text = Environment.value(variable) else { return value }
+    guard let n = Double(text), n >= 0 else { throw ValidationError("\(variable) \"\(text)\" is not a number of \(unit)") }
+    return n
+}
+
 func splitList(_ text: String) -> [String] {
     text.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
 }
@@ -260,17 +258,11 @@ struct HarvestScheduleOptions: ParsableArguments {
         guard let zone = TimeZone(identifier: zoneName) else {
             throw ValidationError("--harvest-time-zone \"\(zoneName)\" is not a time zone (e.g. UTC, Europe/Berlin, America/New_York)")
         }
-        func number(_ flag: Double?, _ variable: String, _ name: String, _ value: Double) throws -> Double {
-            if let flag { guard flag >= 0 else { throw ValidationError("\(name) must not be negative") }; return flag }
-            guard let text = Environment.value(variable) else { return value }
-            guard let n = Double(text), n >= 0 else { throw ValidationError("\(variable) \"\(text)\" is not a number of minutes") }
-            return n
-        }
         let fillText = fillDays.map(String.init) ?? Environment.value("HARVEST_FILL_DAYS") ?? "7"
         guard let fill = Int(fillText), (1...365).contains(fill) else { throw ValidationError("--fill-days \"\(fillText)\" must be from 1 to 365") }
         return HarvestSchedule(arxivSets: sets, arxivCategories: categories, metadataPrefix: metadata, arxivHour: hour, arxivMinute: minute,
-                               timeZone: zone, hfIntervalMinutes: try number(hfMinutes, "HF_HARVEST_MINUTES", "--hf-harvest-minutes", 60),
-                               retryMinutes: max(0.01, try number(retryMinutes, "HARVEST_RETRY_MINUTES", "--harvest-retry-minutes", 15)),
+                               timeZone: zone, hfIntervalMinutes: try nonNegative(hfMinutes, "HF_HARVEST_MINUTES", "--hf-harvest-minutes", default: 60, unit: "minutes"),
+                               retryMinutes: max(0.01, try nonNegative(retryMinutes, "HARVEST_RETRY_MINUTES", "--harvest-retry-minutes", default: 15, unit: "minutes")),
                                fillDays: fill)
     }
 }

@@ -29,13 +29,7 @@ struct Import: AsyncParsableCommand {
     var paths: [String]
 
     func run() async throws {
-        let store: SQLiteStore
-        do {
-            store = try storeOptions.openStore()
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let store = try storeOptions.openStoreOrExit()
         let importer = Importer(store: store)
         importer.onReject = { printError("rejected: \($0)") }
         if !quiet { importer.progress = ProgressReporter(label: "import") }
