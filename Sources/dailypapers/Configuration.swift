@@ -21,7 +21,8 @@ struct ConfigurationFlags {
 
 /// Everything `serve` and `digest` run with, read once at start: flags, then environment
 /// variables, then defaults, each checked here so a bad value stops the process with a message
-/// naming it. The rest of the program is handed typed values and reads no environment.
+/// naming it before anything is opened. What runs below is handed these typed values and
+/// reads no environment.
 ///
 /// Hand-written rather than apple/swift-configuration: a dozen values from two sources fit in
 /// this one file, and that package (with its providers and their dependencies) would add a
@@ -43,6 +44,17 @@ struct Configuration {
     /// The process's clock: the system's, or one started at `DAILYPAPERS_NOW`.
     var now: @Sendable () -> Date
     var mail: Mail
+    /// Harvesting on a schedule (`serve`); nil when turned off or not asked for.
+    var harvest: Harvest?
+
+    struct Harvest {
+        var schedule: HarvestSchedule
+        var oaiURL: String
+        var hfURL: String
+        /// Seconds between requests to arXiv (Hugging Face gets a third of it).
+        var arxivDelay: Double
+        var fetcher: HarvestSourceOptions.FetcherSettings
+    }
 
     /// How the site sends mail.
     struct Mail {
@@ -56,6 +68,7 @@ struct Configuration {
     }
 
     init(flags: ConfigurationFlags, store: StoreOptions, model: ModelOptions, mail: MailOptions,
+         harvest: (schedule: HarvestScheduleOptions, sources: HarvestSourceOptions)? = nil,
          defaultLogLevel: Logger.Level = .info, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         func number<T: LosslessStringConvertible>(_ flag: T?, _ variable: String, _ fallback: String, _ name: String,
@@ -97,6 +110,11 @@ struct Configuration {
             digestHour: try number(mail.digestHour, "DIGEST_HOUR", "6", "--digest-hour", "is not an hour from 0 to 23") { (0...23).contains($0) },
             retrySeconds: try number(mail.mailRetrySeconds, "MAIL_RETRY_SECONDS", "60", "--mail-retry-seconds", "is not a number of seconds above 0") { $0 > 0 },
             claimSeconds: try number(mail.mailClaimSeconds, "MAIL_CLAIM_SECONDS", "60", "--mail-claim-seconds", "is not a number of seconds above 0") { $0 > 0 })
+        if let harvest, harvest.schedule.enabled {
+            self.harvest = Harvest(schedule: try harvest.schedule.schedule(), oaiURL: harvest.sources.resolvedOAIURL,
+                                   hfURL: harvest.sources.resolvedHFURL, arxivDelay: try harvest.sources.arxivDelay,
+                                   fetcher: try harvest.sources.fetcherSettings())
+        }
     }
 
     var web: WebConfiguration { WebConfiguration(host: host, port: port, siteName: siteName, baseURL: baseURL) }

@@ -40,7 +40,19 @@ struct HarvestSourceOptions: ParsableArguments {
 
     var arxivDelay: Double { get throws { try number(delay, "HARVEST_DELAY", "--delay", default: 3) } }
 
-    func fetcher(logger: Logger) throws -> HarvestFetcher {
+    /// How the fetcher behaves, checked (no I/O: `serve` resolves it with the rest of its configuration).
+    struct FetcherSettings {
+        var timeout: Double, maxBodyBytes: Int, attempts: Int, backoff: Double
+
+        func make(logger: Logger) -> HarvestFetcher {
+            HarvestFetcher(timeout: .milliseconds(Int64(max(0.1, timeout) * 1000)), maxBodyBytes: maxBodyBytes, attempts: attempts,
+                           backoff: backoff, onRetry: { logger.warning("\($0)") })
+        }
+    }
+
+    func fetcher(logger: Logger) throws -> HarvestFetcher { try fetcherSettings().make(logger: logger) }
+
+    func fetcherSettings() throws -> FetcherSettings {
         for (name, url) in [("--oai-url", resolvedOAIURL), ("--hf-url", resolvedHFURL)] {
             guard WebLink(url) != nil else { throw ValidationError("\(name) \"\(url)\" is not an http or https URL") }
         }
@@ -49,9 +61,8 @@ struct HarvestSourceOptions: ParsableArguments {
         let mibText = maxBodyMiB.map(String.init) ?? Environment.value("HARVEST_MAX_BODY_MB") ?? "64"
         guard let mib = Int(mibText), mib >= 1 else { throw ValidationError("--harvest-max-body \"\(mibText)\" must be at least 1 (MiB)") }
         let timeout = try number(self.timeout, "HARVEST_TIMEOUT", "--harvest-timeout", default: 60)
-        return HarvestFetcher(timeout: .milliseconds(Int64(max(0.1, timeout) * 1000)), maxBodyBytes: mib << 20, attempts: attempts,
-                              backoff: try number(backoff, "HARVEST_BACKOFF", "--harvest-backoff", default: 5),
-                              onRetry: { logger.warning("\($0)") })
+        return FetcherSettings(timeout: timeout, maxBodyBytes: mib << 20, attempts: attempts,
+                               backoff: try number(backoff, "HARVEST_BACKOFF", "--harvest-backoff", default: 5))
     }
 }
 

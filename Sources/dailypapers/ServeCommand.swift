@@ -47,7 +47,7 @@ struct Serve: AsyncParsableCommand {
         let config = try Configuration(
             flags: ConfigurationFlags(host: host, port: port, baseURL: baseURL, siteName: siteName, logLevel: logLevel,
                                       backgroundEmbedding: backgroundEmbedding, arxivURL: arxivURL),
-            store: storeOptions, model: modelOptions, mail: mailOptions)
+            store: storeOptions, model: modelOptions, mail: mailOptions, harvest: (harvestOptions, harvestSources))
         var logger = Logger(label: "dailypapers")
         logger.logLevel = config.logLevel
         let configuration = config.web
@@ -78,19 +78,19 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [mailService]
         if embedInBackground { services.append(EmbeddingService(engine: engine, wakeup: wakeup, logger: logger)) }
         var monitor: HarvestMonitor?
-        if harvestOptions.enabled {
-            let schedule = try harvestOptions.schedule()
-            let fetcher = try harvestSources.fetcher(logger: logger)
-            let delay = try harvestSources.arxivDelay
+        if let harvest = config.harvest {
+            let schedule = harvest.schedule
+            let fetcher = harvest.fetcher.make(logger: logger)
+            let delay = harvest.arxivDelay
             let harvestMonitor = HarvestMonitor()
             monitor = harvestMonitor
             services.append(HarvestService(
-                arxiv: OAIHarvester(baseURL: harvestSources.resolvedOAIURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
-                hf: HFHarvester(baseURL: harvestSources.resolvedHFURL, store: store, fetcher: fetcher, delay: delay / 3),
+                arxiv: OAIHarvester(baseURL: harvest.oaiURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
+                hf: HFHarvester(baseURL: harvest.hfURL, store: store, fetcher: fetcher, delay: delay / 3),
                 schedule: schedule, monitor: harvestMonitor, logger: logger, onChange: { wakeup.signal() }))
             logger.info("harvesting", metadata: [
-                "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(harvestSources.resolvedOAIURL)")",
-                "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(harvestSources.resolvedHFURL)" : "off")"])
+                "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(harvest.oaiURL)")",
+                "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(harvest.hfURL)" : "off")"])
         } else {
             logger.info("harvesting is off (--no-harvest): papers arrive only by import and submission")
         }
