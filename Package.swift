@@ -61,9 +61,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The site's rules below the web layer, shared with the command line and background work:
+        // the catalog's lists and trending, and the community's actions (votes, comments,
+        // submissions, featuring) with their rate limits and cache clearing.
+        .target(name: "PapersServices", dependencies: ["PapersCore", "PapersStore", "PapersSearch", "PapersIngest"]),
         // The web layer: pages, JSON API, feeds, accounts and sessions.
         .target(name: "PapersWeb", dependencies: [
-            "PapersCore", "PapersStore", "PapersSearch", "PapersIngest", "PapersMail",
+            "PapersCore", "PapersStore", "PapersSearch", "PapersIngest", "PapersMail", "PapersServices",
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -73,7 +77,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dailypapers", dependencies: [
-            "PapersCore", "PapersStore", "PapersIngest", "PapersSearch", "PapersMail", "PapersWeb", "MiniLM",
+            "PapersCore", "PapersStore", "PapersIngest", "PapersSearch", "PapersMail", "PapersServices", "PapersWeb", "MiniLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -91,9 +95,10 @@ let package = Package(
             "PapersMail", "PapersStore", "PapersSearch", "PapersCore", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "PapersServicesTests", dependencies: ["PapersServices", "PapersStore", "PapersIngest", "PapersCore"]),
         .testTarget(name: "PapersWebTests", dependencies: [
-            "PapersWeb", "PapersStore", "PapersIngest", "PapersMail", "PapersSearch", "TestSupport",
+            "PapersWeb", "PapersServices", "PapersStore", "PapersIngest", "PapersMail", "PapersSearch", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["Snapshots"]),
     ]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Harvest throughput and freshness, over the loopback replay server (tests/harvest_replay.py)
+# Harvest throughput and freshness, over the loopback replay server (e2e/harvest_replay.py)
 # serving the 54,002 snapshot papers as OAI-PMH arXivRaw pages of 1,000 records, delay 0.
 #   bench/harvest.sh
 #  1. `dailypapers harvest arxiv` into an empty database: records per second through the whole
@@ -20,7 +20,7 @@ bin=.build/release/dailypapers
 dir=$(mktemp -d)
 cleanup() { kill "$replay" "${server:-}" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
-python3 tests/harvest_replay.py --data "$shared" --page-size 1000 --snapshot-records 60000 > "$dir/replay.out" &
+python3 e2e/harvest_replay.py --data "$shared" --page-size 1000 --snapshot-records 60000 > "$dir/replay.out" &
 replay=$!
 until grep -q "listening on" "$dir/replay.out" 2>/dev/null; do kill -0 $replay; sleep 0.1; done
 url=$(sed -n 's/listening on //p' "$dir/replay.out")

@@ -60,7 +60,7 @@ fi
 
 # --- pytest --------------------------------------------------------------------------------
 # Runs whatever happened above. -rs lists every skip with its reason (the missing folder).
-.venv/bin/python -m pytest -q -rs --junitxml="$work/pytest.xml" tests 2>&1 | tee "$work/pytest.log"
+.venv/bin/python -m pytest -q -rs --junitxml="$work/pytest.xml" e2e 2>&1 | tee "$work/pytest.log"
 py_status=${PIPESTATUS[0]}
 read -r py_passed py_failed py_skipped < <(.venv/bin/python - "$work/pytest.xml" <<'EOF' 2>/dev/null || echo "0 1 0"
 import sys, xml.etree.ElementTree as ET

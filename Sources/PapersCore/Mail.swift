@@ -110,6 +110,15 @@ public enum MailRules {
     public static let keywordLength = 1...80
     public static let maxCategories = 10
     public static let alertQueryLength = 2...200
+    /// Alerts one member can keep.
+    public static let maxAlertsPerMember = 50
+
+    /// Throws when a member who has `count` alerts may not save another.
+    public static func checkAlertCount(_ count: Int) throws(InputError) {
+        guard count < maxAlertsPerMember else {
+            throw InputError(field: "query", "cannot be saved: you have \(maxAlertsPerMember) alerts, the most one member can have")
+        }
+    }
 
     /// Keywords separated by commas or new lines; empty entries are dropped.
     public static func keywords(_ text: String) throws(InputError) -> [String] {

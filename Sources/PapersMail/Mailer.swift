@@ -178,6 +178,29 @@ public final class Mailer: Sendable {
         return try await store.confirmMemberEmail(Member.ID(id), email: String(parts[1]), now: now)
     }
 
+    // MARK: - Alerts a member keeps
+
+    public func alerts(member: Member.ID) async throws -> [PaperAlert] {
+        try await store.alerts(member: member)
+    }
+
+    /// Whether alerts can be mailed to the member's address (it was confirmed).
+    public func emailConfirmed(member: Member.ID) async throws -> Bool {
+        try await store.memberEmailConfirmed(member)
+    }
+
+    /// Saves an alert, within `MailRules.maxAlertsPerMember`.
+    @discardableResult
+    public func createAlert(member: Member.ID, kind: PaperAlert.Kind, query: String, now: Date) async throws -> PaperAlert {
+        try MailRules.checkAlertCount(try await store.alerts(member: member).count)
+        return try await store.createAlert(member: member, kind: kind, query: query, now: now)
+    }
+
+    /// Deletes one of the member's alerts; false when they have no such alert.
+    public func deleteAlert(_ id: Int64, member: Member.ID) async throws -> Bool {
+        try await store.deleteAlert(id: id, member: member)
+    }
+
     // MARK: - Digests
 
     /// The frequencies whose digest goes out on `day`.
@@ -186,9 +209,9 @@ public final class Mailer: Sendable {
     }
 
     /// The trending papers featured in `period`, best first.
+    /// The same ranking as the site's trending list (`PaperStore.trending`), over the period.
     func trending(in period: ClosedRange<Day>) async throws -> [PaperCard] {
-        let cards = try await store.featuredCards(FeaturedQuery(days: period))
-        return TrendingScore.rank(TrendingScore.onePerPaper(cards), now: period.upperBound.adding(days: 1).start)
+        try await store.trending(featuredOn: period, at: period.upperBound.adding(days: 1).start)
     }
 
     /// Each confirmed subscriber's digest of `frequency` for `day` (those with no papers left

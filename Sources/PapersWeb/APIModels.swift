@@ -100,3 +100,34 @@ enum API {
         return e
     }()
 }
+
+// The community endpoints' shapes (votes, comments, submissions).
+extension API {
+    struct VoteJSON: Encodable {
+        var paper: String
+        var upvoted: Bool
+        var upvotes: Int
+    }
+
+    struct CommentJSON: Encodable {
+        var id: Int64
+        var paper: String
+        var author: String
+        var text: String
+        var createdAt: String
+
+        init(_ c: PaperComment) {
+            id = c.id.rawValue
+            paper = c.paperID.rawValue
+            author = c.authorName
+            text = c.body
+            createdAt = Timestamp.iso8601(c.createdAt)
+        }
+    }
+
+    struct SubmissionJSON: Encodable {
+        var paper: PaperJSON
+        var day: String
+        var submitter: String
+    }
+}

@@ -5,27 +5,8 @@ import NIOCore
 import NIOPosix
 import PapersCore
 import PapersIngest
+import PapersServices
 import PapersStore
-
-/// The request context of every route: who is asking (a member signed in by session cookie or
-/// API token, or nobody), the CSRF token their forms must carry, and their address for rate limits.
-public struct AppRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    /// The signed-in member, or nil.
-    public var member: Member?
-    /// The value of the hidden `csrf` field every state-changing form must send back; empty for
-    /// a visitor who has no CSRF cookie yet (pages with forms give them one: `CommunityHandlers.form`).
-    public var csrfToken = ""
-    /// The hash of the session token, when signed in by cookie.
-    var sessionTokenHash: String?
-    /// The peer's IP address (for rate limits).
-    public let clientAddress: String
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        clientAddress = source.channel.remoteAddress?.ipAddress ?? "local"
-    }
-}
 
 /// How the community side behaves; one value, read by the command line and passed down.
 public struct CommunityConfiguration: Sendable {
@@ -48,59 +29,9 @@ public struct CommunityConfiguration: Sendable {
     }
 }
 
-/// At most `count` attempts per `seconds`, per key.
-public struct RateLimit: Sendable, Hashable {
-    public var count: Int
-    public var seconds: TimeInterval
-    public init(_ count: Int, per seconds: TimeInterval) {
-        self.count = count
-        self.seconds = seconds
-    }
-}
-
-/// The limits on actions that attract abuse: per client address and per account.
-public struct RateLimits: Sendable {
-    public var signInPerAddress = RateLimit(20, per: 300)
-    public var signInPerAccount = RateLimit(10, per: 300)
-    public var signUpPerAddress = RateLimit(5, per: 3600)
-    public var commentPerMember = RateLimit(10, per: 600)
-    public var commentPerAddress = RateLimit(30, per: 600)
-    public var subscribePerAddress = RateLimit(10, per: 3600)
-    /// Confirmation mails one address can be sent (so the form cannot flood an inbox).
-    public var subscribePerEmail = RateLimit(3, per: 3600)
-    public init() {}
-}
-
-/// Fixed-window counters in memory. Each web node counts alone; with several nodes the
-/// effective limit is per node.
-public actor RateLimiter {
-    private var windows: [String: (start: Date, count: Int)] = [:]
-
-    public init() {}
-
-    /// Counts an attempt; throws a 429 naming the action and when to retry once over the limit.
-    public func hit(_ action: String, key: String, limit: RateLimit, now: Date) throws(WebError) {
-        let id = "\(action)\u{0}\(key)"
-        if windows.count > 50_000 { windows = windows.filter { now.timeIntervalSince($0.value.start) < 3600 * 24 } }
-        var window = windows[id] ?? (now, 0)
-        if now.timeIntervalSince(window.start) >= limit.seconds { window = (now, 0) }
-        window.count += 1
-        windows[id] = window
-        if window.count > limit.count {
-            let retry = max(1, Int((limit.seconds - now.timeIntervalSince(window.start)).rounded(.up)))
-            throw WebError(.tooManyRequests, "Too many \(action) attempts. Please wait \(Self.describe(retry)) and try again.",
-                           retryAfter: retry)
-        }
-    }
-
-    static func describe(_ seconds: Int) -> String {
-        seconds < 90 ? "\(seconds) second\(seconds == 1 ? "" : "s")" : "\((seconds + 59) / 60) minutes"
-    }
-}
-
 /// The community side's parts: its store, the signer for CSRF tokens, the rate limiter, arXiv.
 public struct Community: Sendable {
-    public let store: any CommunityStore
+    public let store: any CommunityService.Store
     public let signer: TokenSigner
     public let configuration: CommunityConfiguration
     public let limiter = RateLimiter()
@@ -109,7 +40,7 @@ public struct Community: Sendable {
     /// pass one that records which hashes were checked).
     let passwordVerifier: (@Sendable (_ password: String, _ hash: String) async throws -> Bool)?
 
-    public init(store: any CommunityStore, secret: [UInt8], configuration: CommunityConfiguration = CommunityConfiguration(),
+    public init(store: any CommunityService.Store, secret: [UInt8], configuration: CommunityConfiguration = CommunityConfiguration(),
                 passwordVerifier: (@Sendable (_ password: String, _ hash: String) async throws -> Bool)? = nil) {
         self.store = store
         signer = TokenSigner(secret: secret)
@@ -148,96 +79,63 @@ public struct Community: Sendable {
         Cookie(name: Self.sessionCookie, value: token ?? "", maxAge: token == nil ? 0 : Int(configuration.sessionLifetime),
                path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax)
     }
-}
 
-/// Resolves who is asking and guards state-changing requests.
-///
-/// - A `dp_session` cookie names a session (stored as a SHA-256 hash); an `Authorization:
-///   Bearer` header names an API token.
-/// - Every POST, PUT, PATCH and DELETE made with cookies must carry the CSRF token, as the form
-///   field `csrf` or the header `X-CSRF-Token`. Signed-in members' tokens derive from their
-///   session, anonymous visitors' from a random `dp_csrf` cookie. Requests with an API token
-///   carry no cookies a third-party page could ride on, so they need none; nor do the POSTs
-///   that carry a signed token from an email (one-click unsubscribe, RFC 8058, and the
-///   confirmation buttons): the token is the proof, and a forged request cannot have it.
-struct SessionMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let community: Community
-    let now: @Sendable () -> Date
+    // MARK: Accounts
 
-    static let exemptPrefixes = ["/unsubscribe", "/subscribe/confirm", "/verify-email"]
-    static let maximumFormBytes = 256 * 1024
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        var request = request
-        let now = now()
-        var bearer = false
-        if let authorization = request.headers[.authorization] {
-            guard authorization.lowercased().hasPrefix("bearer ") else {
-                throw WebError(.unauthorized, "Authorization must be \"Bearer <API token>\"; create a token on the settings page")
-            }
-            let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
-            guard let member = try await community.store.apiTokenMember(tokenHash: TokenSigner.sha256Hex(token), now: now) else {
-                throw WebError(.unauthorized, "the API token is not valid (it may have been revoked)")
-            }
-            context.member = member
-            bearer = true
-        } else if let token = request.cookies[Community.sessionCookie]?.value, !token.isEmpty {
-            let hash = TokenSigner.sha256Hex(token)
-            if let member = try await community.store.sessionMember(tokenHash: hash, now: now) {
-                context.member = member
-                context.sessionTokenHash = hash
-                context.csrfToken = community.csrfToken(session: hash)
-            }
-        }
-        if context.sessionTokenHash == nil && !bearer, let cookie = request.cookies[Community.csrfCookie]?.value, cookie.count >= 32 {
-            context.csrfToken = community.csrfToken(anonymous: cookie)
-        }
-        let path = request.uri.path
-        // API calls without a session carry no credential a third-party page could ride on
-        // (they answer 401 when they need a member), so only cookie-borne requests are checked.
-        let ambient = context.sessionTokenHash != nil || !path.hasPrefix("/api/")
-        if ![.get, .head, .options].contains(request.method), !bearer, ambient,
-           !Self.exemptPrefixes.contains(where: { path.hasPrefix($0) }) {
-            var sent = request.headers[.init("X-CSRF-Token")!]
-            if sent == nil {
-                let body = try await request.collectBody(upTo: Self.maximumFormBytes)
-                sent = FormFields(String(buffer: body))["csrf"]
-            }
-            // No token means the visitor never loaded one of our forms.
-            guard !context.csrfToken.isEmpty, let sent, TokenSigner.constantTimeEqual(sent, context.csrfToken) else {
-                throw WebError(.forbidden, "This form has expired or was sent from another site. Go back, reload the page and try again.")
-            }
-        }
-        return try await next(request, context)
-    }
-}
-
-/// Fields of an `application/x-www-form-urlencoded` body or a query string: `+` is a space,
-/// `%XX` a byte; the first of repeated names wins.
-struct FormFields {
-    private var values: [String: String] = [:]
-
-    init(_ encoded: String) {
-        for pair in encoded.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.decode(parts[0]), value = parts.count > 1 ? Self.decode(parts[1]) : ""
-            if values[key] == nil { values[key] = value }
-        }
+    /// The member a login (username or email) and password name; nil when either is wrong.
+    /// An unknown login is still checked against a decoy hash, so it takes as long.
+    func authenticate(login: String, password: String) async throws -> Member? {
+        let found = try await store.credentials(login: login)
+        let valid = try await verifyPassword(password, hash: found?.passwordHash ?? Community.decoyHash)
+        return valid ? found?.member : nil
     }
 
-    subscript(_ name: String) -> String? { values[name] }
-
-    static func decode(_ s: Substring) -> String {
-        let plusDecoded = s.replacingOccurrences(of: "+", with: " ")
-        return plusDecoded.removingPercentEncoding ?? plusDecoded
+    /// A new member, after the username, email and password rules.
+    func signUp(username: String, email: String, password: String, now: Date) async throws -> Member {
+        let username = try CommunityRules.username(username)
+        let email = try CommunityRules.email(email)
+        try CommunityRules.password(password)
+        return try await store.createMember(username: username, email: email, passwordHash: try await hashPassword(password),
+                                            isAdmin: false, now: now)
     }
 
-    /// The form fields of a request's body (collected; at most 256 KiB).
-    static func read(_ request: Request) async throws -> FormFields {
-        var request = request
-        let body = try await request.collectBody(upTo: SessionMiddleware.maximumFormBytes)
-        return FormFields(String(buffer: body))
+    /// Starts a session (ending `replacing`, the one the browser had); the token for the cookie.
+    func startSession(for member: Member, replacing old: String?, now: Date) async throws -> String {
+        if let old { try await store.deleteSession(tokenHash: old) }
+        let token = TokenSigner.randomToken()
+        try await store.createSession(tokenHash: TokenSigner.sha256Hex(token), member: member.id, now: now,
+                                      expires: now.addingTimeInterval(configuration.sessionLifetime))
+        return token
     }
+
+    func endSession(_ tokenHash: String) async throws { try await store.deleteSession(tokenHash: tokenHash) }
+
+    func sessionMember(tokenHash: String, now: Date) async throws -> Member? { try await store.sessionMember(tokenHash: tokenHash, now: now) }
+
+    func apiTokenMember(token: String, now: Date) async throws -> Member? {
+        try await store.apiTokenMember(tokenHash: TokenSigner.sha256Hex(token), now: now)
+    }
+
+    /// Changes the password when `current` is right (false when it is not), ending the
+    /// member's other sessions.
+    func changePassword(_ member: Member, current: String, new password: String, keepingSession: String?) async throws -> Bool {
+        guard let found = try await store.credentials(login: member.username),
+              try await verifyPassword(current, hash: found.passwordHash) else { return false }
+        try CommunityRules.password(password)
+        try await store.setPassword(member.id, passwordHash: try await hashPassword(password), keepingSession: keepingSession)
+        return true
+    }
+
+    func apiTokens(_ member: Member) async throws -> [APITokenInfo] { try await store.apiTokens(member: member.id) }
+
+    /// A new API token (shown once; stored as a hash).
+    func createAPIToken(_ member: Member, name: String, now: Date) async throws -> String {
+        let name = try CommunityRules.tokenName(name)
+        let token = "dp_" + TokenSigner.randomToken()
+        _ = try await store.createAPIToken(member: member.id, name: name, tokenHash: TokenSigner.sha256Hex(token),
+                                           prefix: String(token.prefix(8)), now: now)
+        return token
+    }
+
+    func revokeAPIToken(_ id: Int64, member: Member) async throws -> Bool { try await store.deleteAPIToken(id, member: member.id) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PapersCore
+import PapersServices
 import PapersStore
 
 /// An error with the status and the message a user should see.
@@ -21,8 +22,10 @@ public struct WebError: Error, Sendable {
     static func notFound(_ message: String) -> WebError { WebError(.notFound, message) }
 }
 
-/// Turns every error into a response: JSON `{"error": ...}` under `/api`, an HTML page
-/// elsewhere. Unexpected errors are logged and shown as a plain 500, never a stack trace.
+/// Turns every error into a response: an HTML page, or JSON `{"error": ...}` for clients that
+/// ask for JSON and for paths under `/api` that match no route (the API's routes have their
+/// own `APIErrorMiddleware`). Unexpected errors are logged and shown as a plain 500, never a
+/// stack trace.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let siteName: String
     let now: @Sendable () -> Date
@@ -31,29 +34,69 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let (status, message) = describe(error, path: request.uri.path, logger: context.logger)
+            let (status, message) = describeError(error, path: request.uri.path, logger: context.logger)
             var response = request.uri.path.hasPrefix("/api/") || request.headers[.accept]?.hasPrefix("application/json") == true
                 ? Responses.json(API.ErrorJSON(error: message), status: status).response
                 : Responses.html(Pages(siteName: siteName, now: now()).error(status: Int(status.code), message: message), status: status).response
-            if let retry = (error as? WebError)?.retryAfter { response.headers[.retryAfter] = String(retry) }
+            if let retry = (error as? WebError)?.retryAfter ?? (error as? RateLimitExceeded)?.retryAfter { response.headers[.retryAfter] = String(retry) }
             return response
         }
     }
+}
 
-    func describe(_ error: any Error, path: String, logger: Logger) -> (HTTPResponse.Status, String) {
-        switch error {
-        case let error as WebError:
-            return (error.status, error.message)
-        case let error as InputError:
-            return (HTTPResponse.Status(code: 422, reasonPhrase: "Unprocessable Content"), error.description)
-        case let error as CommunityStoreError:
-            return (.conflict, error.description)
-        case let error as HTTPError:
-            if error.status == .notFound { return (.notFound, "There is nothing at \(path).") }
-            return (error.status, error.body ?? error.status.reasonPhrase)
-        default:
-            logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
-            return (.internalServerError, "The server could not answer this request. It has been logged.")
+/// The API group's errors: always JSON; a visitor on a members' endpoint is told to send a token.
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    static let unauthorized = WebError(.unauthorized, "this endpoint needs an API token: send Authorization: Bearer <token> (create one on /settings)")
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, message) = error is MemberRequired
+                ? (Self.unauthorized.status, Self.unauthorized.message)
+                : describeError(error, path: request.uri.path, logger: context.logger)
+            var response = Responses.json(API.ErrorJSON(error: message), status: status).response
+            if let retry = (error as? WebError)?.retryAfter ?? (error as? RateLimitExceeded)?.retryAfter { response.headers[.retryAfter] = String(retry) }
+            return response
+        }
+    }
+}
+
+/// The status and message a user sees for an error.
+func describeError(_ error: any Error, path: String, logger: Logger) -> (HTTPResponse.Status, String) {
+    switch error {
+    case let error as WebError:
+        return (error.status, error.message)
+    case let error as InputError:
+        return (HTTPResponse.Status(code: 422, reasonPhrase: "Unprocessable Content"), error.description)
+    case let error as CommunityError:
+        return (error.kind.status, error.message)
+    case let error as RateLimitExceeded:
+        return (.tooManyRequests, error.description)
+    case let error as CommunityStoreError:
+        return (.conflict, error.description)
+    case is MemberRequired:
+        return (.unauthorized, "Sign in first.")
+    case let error as HTTPError:
+        if error.status == .notFound { return (.notFound, "There is nothing at \(path).") }
+        return (error.status, error.body ?? error.status.reasonPhrase)
+    default:
+        logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+        return (.internalServerError, "The server could not answer this request. It has been logged.")
+    }
+}
+
+extension CommunityError.Kind {
+    var status: HTTPResponse.Status {
+        switch self {
+        case .invalid: .badRequest
+        case .notFound: .notFound
+        case .forbidden: .forbidden
+        case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
+        case .upstream: .badGateway
         }
     }
 }
@@ -83,6 +126,16 @@ enum Responses {
     static func data(_ body: Data, contentType: String, status: HTTPResponse.Status = .ok) -> Rendered {
         Rendered(status: status, contentType: contentType, body: ByteBuffer(bytes: body))
     }
+
+    /// 303 See Other: where a form post leads.
+    static func redirect(_ location: SiteURL, fragment: String? = nil) -> Response {
+        Response(status: .seeOther, headers: [.location: location.path + (fragment.map { "#" + $0 } ?? "")])
+    }
+
+    static func redirect(_ route: SiteRoute, fragment: String? = nil) -> Response { redirect(route.url, fragment: fragment) }
+
+    /// Back to a local path a form named (`RequestInput.safeNext`).
+    static func redirect(path: String) -> Response { Response(status: .seeOther, headers: [.location: path]) }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Rendered {
         do {

@@ -28,47 +28,6 @@ struct MailOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Seconds a sender's claim on the messages it is sending lasts unless renewed; it renews it every third of that while it works, so two senders (serve and digest, or two nodes) never send one twice, and after a crash the messages it held wait this long (env MAIL_CLAIM_SECONDS; default 60).", valueName: "seconds"))
     var mailClaimSeconds: Double?
-
-    /// The mailer and outbox for a store, with links on `baseURL`.
-    func make(store: SQLiteStore, search: SearchEngine, databasePath: String, baseURL: String, siteName: String,
-              now: @escaping @Sendable () -> Date = Date.init, logger: Logger) async throws -> (mailer: Mailer, outbox: Outbox) {
-        let host = URLComponents(string: baseURL)?.host ?? "localhost"
-        let domain = host.contains(".") ? host : host + ".localdomain"
-        let fromText = mailFrom ?? Environment.value("MAIL_FROM") ?? "\(siteName) <dailypapers@\(domain)>"
-        guard let from = MailAddress(parsing: fromText) else {
-            throw ValidationError("--mail-from \"\(fromText)\" is not an address like \"Daily Papers <papers@example.org>\"")
-        }
-        let hourText = digestHour.map(String.init) ?? Environment.value("DIGEST_HOUR") ?? "6"
-        guard let hour = Int(hourText), (0...23).contains(hour) else {
-            throw ValidationError("--digest-hour \"\(hourText)\" is not an hour from 0 to 23")
-        }
-        let connectionsText = smtpConnections.map(String.init) ?? Environment.value("SMTP_CONNECTIONS") ?? "2"
-        guard let connections = Int(connectionsText), (1...32).contains(connections) else {
-            throw ValidationError("--smtp-connections \"\(connectionsText)\" is not a number from 1 to 32")
-        }
-        let retryText = mailRetrySeconds.map { String($0) } ?? Environment.value("MAIL_RETRY_SECONDS") ?? "60"
-        guard let retry = Double(retryText), retry > 0 else {
-            throw ValidationError("--mail-retry-seconds \"\(retryText)\" is not a number of seconds above 0")
-        }
-        let claimText = mailClaimSeconds.map { String($0) } ?? Environment.value("MAIL_CLAIM_SECONDS") ?? "60"
-        guard let claim = Double(claimText), claim > 0 else {
-            throw ValidationError("--mail-claim-seconds \"\(claimText)\" is not a number of seconds above 0")
-        }
-        let url = smtpURL ?? Environment.value("SMTP_URL")
-            ?? "file://" + URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("mail").standardizedFileURL.path
-        let transport: MailTransportConfiguration
-        do {
-            transport = try MailTransportConfiguration(url: url, connections: connections)
-        } catch {
-            throw ValidationError(error.description)
-        }
-        let settings = MailSettings(from: from, siteName: siteName, links: WebMail.links(base: baseURL), domain: domain, digestHour: hour)
-        let mailer = Mailer(store: store, search: search, signer: TokenSigner(secret: try await siteSecret(store)), settings: settings,
-                            logger: logger)
-        let outbox = Outbox(store: store, transport: transport.makeTransport(logger: logger), retry: RetryPolicy(base: retry), claimLease: claim,
-                            now: now, logger: logger)
-        return (mailer, outbox)
-    }
 }
 
 struct Digest: AsyncParsableCommand {
@@ -105,8 +64,10 @@ struct Digest: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let config = try Configuration(flags: ConfigurationFlags(baseURL: baseURL, siteName: siteName), store: storeOptions,
+                                       model: modelOptions, mail: mailOptions, defaultLogLevel: .notice)
         var logger = Logger(label: "dailypapers")
-        logger.logLevel = Logger.Level(rawValue: Environment.value("LOG_LEVEL") ?? "notice") ?? .notice
+        logger.logLevel = config.logLevel
         let day: Day
         if let date {
             guard let parsed = Day(date) else { throw ValidationError("--date \"\(date)\" is not a day like 2025-03-14") }
@@ -120,14 +81,11 @@ struct Digest: AsyncParsableCommand {
         } else {
             frequencies = Mailer.frequencies(dueOn: day)
         }
-        let store = try storeOptions.openStore()
-        let embedder = try modelOptions.loadEmbedder()
+        let store = try config.openStore()
+        let embedder = try config.loadEmbedder()
         let search = SearchEngine(store: store, embedder: embedder, logger: logger)
         if embedder != nil { try await search.loadIndex() }
-        let (mailer, outbox) = try await mailOptions.make(
-            store: store, search: search, databasePath: storeOptions.databasePath,
-            baseURL: baseURL ?? Environment.value("BASE_URL") ?? "http://127.0.0.1:8080",
-            siteName: siteName ?? Environment.value("SITE_NAME") ?? "Daily Papers", logger: logger)
+        let (mailer, outbox) = try await config.makeMail(store: store, search: search, logger: logger)
         if frequencies.isEmpty { print("no digest is due on \(day) (a weekend day); pass --frequency to send one anyway") }
         if dryRun {
             for frequency in frequencies {

@@ -68,16 +68,3 @@ func siteSecret(_ store: SQLiteStore) async throws -> [UInt8] {
     }
     return try await store.siteSecret()
 }
-
-/// The clock `serve` runs on: the system clock, or, when `DAILYPAPERS_NOW` holds an ISO 8601
-/// instant (`2025-12-13T12:00:00Z`), a clock that starts there and runs at the normal pace.
-/// The end-to-end tests set it so that "today" (submissions, the digest hour) is the same day
-/// whenever they run.
-func processClock() throws -> @Sendable () -> Date {
-    guard let text = Environment.value("DAILYPAPERS_NOW") else { return { Date() } }
-    guard let start = ISO8601DateFormatter().date(from: text) else {
-        throw ValidationError("DAILYPAPERS_NOW \"\(text)\" is not an ISO 8601 instant like 2025-12-13T12:00:00Z")
-    }
-    let offset = start.timeIntervalSinceNow
-    return { Date().addingTimeInterval(offset) }
-}

@@ -10,7 +10,10 @@ struct OAISourceOption: ParsableArguments {
     @Option(name: .customLong("oai-url"), help: ArgumentHelp("arXiv's OAI-PMH endpoint (env ARXIV_OAI_URL; default \(OAIHarvester.defaultBaseURL)).", valueName: "url"))
     var oaiURL: String?
 
-    var resolved: String { oaiURL ?? Environment.value("ARXIV_OAI_URL") ?? OAIHarvester.defaultBaseURL }
+    /// Flag, environment, default; an http(s) URL.
+    func resolved() throws -> String {
+        try HarvestSourceOptions.check(oaiURL ?? Environment.value("ARXIV_OAI_URL") ?? OAIHarvester.defaultBaseURL, "--oai-url")
+    }
 }
 
 /// Where Hugging Face is.
@@ -18,7 +21,9 @@ struct HFSourceOption: ParsableArguments {
     @Option(name: .customLong("hf-url"), help: ArgumentHelp("Hugging Face, for /api/daily_papers (env HF_URL; default \(HFHarvester.defaultBaseURL)).", valueName: "url"))
     var hfURL: String?
 
-    var resolved: String { hfURL ?? Environment.value("HF_URL") ?? HFHarvester.defaultBaseURL }
+    func resolved() throws -> String {
+        try HarvestSourceOptions.check(hfURL ?? Environment.value("HF_URL") ?? HFHarvester.defaultBaseURL, "--hf-url")
+    }
 }
 
 /// How harvests fetch; shared by `harvest` and `serve`.
@@ -38,24 +43,34 @@ struct HarvestSourceOptions: ParsableArguments {
     @Option(name: .customLong("harvest-max-body"), help: ArgumentHelp("Largest response body read, in MiB; a larger one fails the run (env HARVEST_MAX_BODY_MB; default 64).", valueName: "MiB"))
     var maxBodyMiB: Int?
 
-
-    var arxivDelay: Double { get throws { try nonNegative(delay, "HARVEST_DELAY", "--delay", default: 3, unit: "seconds") } }
-
     /// Checks that a source's URL is an http(s) URL.
     static func check(_ url: String, _ name: String) throws -> String {
         guard WebLink(url) != nil else { throw ValidationError("\(name) \"\(url)\" is not an http or https URL") }
         return url
     }
 
-    func fetcher(logger: Logger) throws -> HarvestFetcher {
+    var arxivDelay: Double { get throws { try nonNegative(delay, "HARVEST_DELAY", "--delay", default: 3, unit: "seconds") } }
+
+    /// How the fetcher behaves, checked (no I/O: `serve` resolves it with the rest of its configuration).
+    struct FetcherSettings {
+        var timeout: Double, maxBodyBytes: Int, attempts: Int, backoff: Double
+
+        func make(logger: Logger) -> HarvestFetcher {
+            HarvestFetcher(timeout: .milliseconds(Int64(max(0.1, timeout) * 1000)), maxBodyBytes: maxBodyBytes, attempts: attempts,
+                           backoff: backoff, onRetry: { logger.warning("\($0)") })
+        }
+    }
+
+    func fetcher(logger: Logger) throws -> HarvestFetcher { try fetcherSettings().make(logger: logger) }
+
+    func fetcherSettings() throws -> FetcherSettings {
         let attemptsText = attempts.map(String.init) ?? Environment.value("HARVEST_ATTEMPTS") ?? "5"
         guard let attempts = Int(attemptsText), attempts >= 1 else { throw ValidationError("--harvest-attempts \"\(attemptsText)\" must be at least 1") }
         let mibText = maxBodyMiB.map(String.init) ?? Environment.value("HARVEST_MAX_BODY_MB") ?? "64"
         guard let mib = Int(mibText), mib >= 1 else { throw ValidationError("--harvest-max-body \"\(mibText)\" must be at least 1 (MiB)") }
         let timeout = try nonNegative(self.timeout, "HARVEST_TIMEOUT", "--harvest-timeout", default: 60, unit: "seconds")
-        return HarvestFetcher(timeout: .milliseconds(Int64(max(0.1, timeout) * 1000)), maxBodyBytes: mib << 20, attempts: attempts,
-                              backoff: try nonNegative(backoff, "HARVEST_BACKOFF", "--harvest-backoff", default: 5, unit: "seconds"),
-                              onRetry: { logger.warning("\($0)") })
+        return FetcherSettings(timeout: timeout, maxBodyBytes: mib << 20, attempts: attempts,
+                               backoff: try nonNegative(backoff, "HARVEST_BACKOFF", "--harvest-backoff", default: 5, unit: "seconds"))
     }
 }
 
@@ -144,8 +159,9 @@ struct HarvestArxiv: AsyncParsableCommand {
         let request = OAIHarvestRequest(set: set == "all" ? nil : set, from: from, until: until, metadataPrefix: metadata,
                                         categories: categories.map(splitList) ?? [])
         let delay = try sources.arxivDelay
+        let url = try oai.resolved()
         try await runHarvest(source: request.source, store: storeOptions, quiet: quiet, { store, fetcher in
-            try await OAIHarvester(baseURL: try HarvestSourceOptions.check(oai.resolved, "--oai-url"), store: store, fetcher: fetcher, delay: delay).run(request)
+            try await OAIHarvester(baseURL: url, store: store, fetcher: fetcher, delay: delay).run(request)
         }, sources: sources)
     }
 }
@@ -189,8 +205,9 @@ struct HarvestHF: AsyncParsableCommand {
             while day <= to { asked.append(day); day = day.adding(days: 1) }
         }
         let delay = try sources.arxivDelay / 3
+        let url = try hf.resolved()
         try await runHarvest(source: HFHarvester.source, store: storeOptions, quiet: quiet, { store, fetcher in
-            let harvester = HFHarvester(baseURL: try HarvestSourceOptions.check(hf.resolved, "--hf-url"), store: store, fetcher: fetcher, delay: delay)
+            let harvester = HFHarvester(baseURL: url, store: store, fetcher: fetcher, delay: delay)
             return try await harvester.run(days: harvester.days(asked: asked))
         }, sources: sources)
     }

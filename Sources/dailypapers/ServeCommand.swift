@@ -7,6 +7,7 @@ import ServiceLifecycle
 import PapersIngest
 import PapersMail
 import PapersSearch
+import PapersServices
 import PapersStore
 import PapersWeb
 
@@ -45,26 +46,19 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        let level = logLevel ?? Environment.value("LOG_LEVEL") ?? "info"
-        guard let parsedLevel = Logger.Level(rawValue: level) else {
-            throw ValidationError("--log-level \"\(level)\" is not one of trace, debug, info, notice, warning, error")
-        }
+        let config = try Configuration(
+            flags: ConfigurationFlags(host: host, port: port, baseURL: baseURL, siteName: siteName, logLevel: logLevel,
+                                      backgroundEmbedding: backgroundEmbedding, arxivURL: arxivURL),
+            store: storeOptions, model: modelOptions, mail: mailOptions, harvest: (harvestOptions, oai, hf, harvestSources))
         var logger = Logger(label: "dailypapers")
-        logger.logLevel = parsedLevel
-        let portText = port.map(String.init) ?? Environment.value("PORT") ?? "8080"
-        guard let port = Int(portText), (0...65535).contains(port) else {
-            throw ValidationError("port \"\(portText)\" is not a TCP port (0-65535)")
-        }
-        let configuration = WebConfiguration(
-            host: host ?? Environment.value("HOST") ?? "127.0.0.1", port: port,
-            siteName: siteName ?? Environment.value("SITE_NAME") ?? "Daily Papers",
-            baseURL: baseURL ?? Environment.value("BASE_URL"))
-        let now = try processClock()
-        let store = try storeOptions.openStore()
+        logger.logLevel = config.logLevel
+        let configuration = config.web
+        let now = config.now
+        let store = try config.openStore()
         let stats = try await store.stats()
-        logger.info("catalog opened", metadata: ["database": "\(storeOptions.databasePath)", "papers": "\(stats.papers)",
+        logger.info("catalog opened", metadata: ["database": "\(config.databasePath)", "papers": "\(stats.papers)",
                                                  "featured_days": "\(stats.featuredDays)"])
-        let embedder = try modelOptions.loadEmbedder()
+        let embedder = try config.loadEmbedder()
         if embedder == nil {
             logger.warning("semantic search is off: the embedding model was not found; search is keyword only. To turn it on, \(ModelOptions.installHint)")
         }
@@ -76,34 +70,29 @@ struct Serve: AsyncParsableCommand {
             logger.info("search indexes loaded", metadata: ["vectors": "\(loaded)", "keyword_documents": "\(engine.keywordIndex?.count ?? 0)", "to_embed": "\(backlog)",
                                                           "elapsed": "\(ContinuousClock.now - started)"])
         }
-        let resolvedBaseURL = configuration.baseURL ?? ""
-        let community = Community(store: store, secret: try await siteSecret(store),
-                                  configuration: CommunityConfiguration(secureCookies: resolvedBaseURL.lowercased().hasPrefix("https://"),
-                                                                        arxivBaseURL: arxivURL ?? Environment.value("ARXIV_API_URL") ?? ArxivClient.defaultBaseURL))
-        let (mailer, outbox) = try await mailOptions.make(store: store, search: engine, databasePath: storeOptions.databasePath,
-                                                          baseURL: configuration.resolvedBaseURL, siteName: configuration.siteName,
-                                                          now: now, logger: logger)
+        let community = Community(store: store, secret: try await config.secret(store),
+                                  configuration: CommunityConfiguration(secureCookies: (config.baseURL ?? "").lowercased().hasPrefix("https://"),
+                                                                        arxivBaseURL: config.arxivURL))
+        let (mailer, outbox) = try await config.makeMail(store: store, search: engine, now: now, logger: logger)
         let mailService = MailService(mailer: mailer, outbox: outbox, now: now, logger: logger)
-        let embedInBackground = backgroundEmbedding ?? (Environment.value("BACKGROUND_EMBEDDING") != "0")
+        let embedInBackground = config.backgroundEmbedding
         let wakeup = Wakeup()
         var services: [any Service] = [mailService]
         if embedInBackground { services.append(EmbeddingService(engine: engine, wakeup: wakeup, logger: logger)) }
         var monitor: HarvestMonitor?
-        if harvestOptions.enabled {
-            let schedule = try harvestOptions.schedule()
-            let fetcher = try harvestSources.fetcher(logger: logger)
-            let delay = try harvestSources.arxivDelay
-            let oaiURL = try HarvestSourceOptions.check(oai.resolved, "--oai-url")
-            let hfURL = try HarvestSourceOptions.check(hf.resolved, "--hf-url")
+        if let harvest = config.harvest {
+            let schedule = harvest.schedule
+            let fetcher = harvest.fetcher.make(logger: logger)
+            let delay = harvest.arxivDelay
             let harvestMonitor = HarvestMonitor()
             monitor = harvestMonitor
             services.append(HarvestService(
-                arxiv: OAIHarvester(baseURL: oaiURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
-                hf: HFHarvester(baseURL: hfURL, store: store, fetcher: fetcher, delay: delay / 3),
+                arxiv: OAIHarvester(baseURL: harvest.oaiURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
+                hf: HFHarvester(baseURL: harvest.hfURL, store: store, fetcher: fetcher, delay: delay / 3),
                 schedule: schedule, monitor: harvestMonitor, logger: logger, onChange: { wakeup.signal() }))
             logger.info("harvesting", metadata: [
-                "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(oaiURL)")",
-                "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(hfURL)" : "off")"])
+                "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(harvest.oaiURL)")",
+                "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(harvest.hfURL)" : "off")"])
         } else {
             logger.info("harvesting is off (--no-harvest): papers arrive only by import and submission")
         }

@@ -5,6 +5,7 @@ import PapersCore
 import PapersStore
 import PapersSearch
 import TestSupport
+import PapersServices
 @testable import PapersWeb
 import Testing
 #if canImport(FoundationXML)
@@ -89,7 +90,7 @@ import FoundationXML
         let paths = doc["paths"] as? [String: [String: Any]] ?? [:]
         let documented = Set(paths.keys)
         // Every public route is documented (pages excepted), and every documented operation answers.
-        let apiPatterns = SiteRoute.patterns.map(\.pattern).filter { $0.hasPrefix("/api/") || $0.hasPrefix("/feeds/") || $0 == "/healthz" || $0 == "/metrics" }
+        let apiPatterns = SiteRoute.Endpoint.allCases.map(\.pattern).filter { $0.hasPrefix("/api/") || $0.hasPrefix("/feeds/") || $0 == "/healthz" || $0 == "/metrics" }
         #expect(apiPatterns.contains("/api/daily_papers") && apiPatterns.contains("/api/submit") && apiPatterns.contains("/feeds/daily.xml"))
         for pattern in apiPatterns where !pattern.contains(":number") {
             let openAPIPath = pattern.replacingOccurrences(of: ":id", with: "{id}")

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PapersCore
 import PapersIngest
 import PapersStore
+import PapersServices
 @testable import PapersWeb
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import PapersCore
 import PapersStore
+import PapersServices
 @testable import PapersWeb
 
 /// A small catalog with known days, votes and submitters, and a pinned clock.

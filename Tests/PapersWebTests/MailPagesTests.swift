@@ -6,6 +6,7 @@ import PapersCore
 import PapersMail
 import PapersSearch
 import PapersStore
+import PapersServices
 @testable import PapersWeb
 import Testing
 

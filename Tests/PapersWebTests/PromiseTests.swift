@@ -6,6 +6,7 @@ import PapersIngest
 import PapersMail
 import PapersSearch
 import PapersStore
+import PapersServices
 @testable import PapersWeb
 import Synchronization
 import Testing
@@ -121,7 +122,7 @@ import Testing
         let limit = RateLimit(2, per: 60)
         try await limiter.hit("sign-up", key: "10.0.0.1", limit: limit, now: start)
         try await limiter.hit("sign-up", key: "10.0.0.1", limit: limit, now: start.addingTimeInterval(1))
-        let error = await #expect(throws: WebError.self) {
+        let error = await #expect(throws: RateLimitExceeded.self) {
             try await limiter.hit("sign-up", key: "10.0.0.1", limit: limit, now: start.addingTimeInterval(2))
         }
         #expect(error?.retryAfter == 58)

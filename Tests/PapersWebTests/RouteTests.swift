@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PapersCore
 import PapersStore
+import PapersServices
 @testable import PapersWeb
 import Testing
 #if canImport(FoundationXML)

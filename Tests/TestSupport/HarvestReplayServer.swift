@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// The loopback replay server the harvesters are tested against (`tests/harvest_replay.py`,
+/// The loopback replay server the harvesters are tested against (`e2e/harvest_replay.py`,
 /// shared with the end-to-end tests): OAI-PMH pages built from the recorded arXiv responses,
 /// the recorded Hugging Face days, and faults on demand through its `/_control/` endpoints.
 /// It binds port 0 itself and prints the address it got, so no port is picked twice.
@@ -16,7 +16,7 @@ public final class HarvestReplayServer: @unchecked Sendable {
 
     public static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("tests/harvest_replay.py").path
+            .deletingLastPathComponent().appendingPathComponent("e2e/harvest_replay.py").path
     }
 
     public init(pageSize: Int = 2, snapshotRecords: Int = 0) throws {

@@ -24,7 +24,7 @@ enum Layout {
             <a href="\(SiteRoute.trending.url)">Trending</a>
             <a href="\(SiteRoute.subscribe.url)">Email</a>
           </nav>
-          <form class="search" action="/search" method="get" role="search">
+          <form class="search" action="\(SiteRoute.search(nil).url)" method="get" role="search">
             <input type="search" name="q" value="\(query)" placeholder="Search papers" aria-label="Search papers">
           </form>
           <nav class="account">\(accountLinks(viewer))</nav>

@@ -154,7 +154,7 @@ struct Pages {
             return "<label><input type=\"radio\" name=\"mode\" value=\"\(mode.rawValue)\"\(HTML(raw: checked))> \(label)</label>"
         }
         return """
-        <form class="searchform" action="/search" method="get">
+        <form class="searchform" action="\(SiteRoute.search(nil).url)" method="get">
           <input type="search" name="q" value="\(p.query)" placeholder="Search papers" aria-label="Search words">
           <span class="modes">\(modes)</span>
           <label>From <input type="date" name="from" value="\(p.filter.from?.description ?? "")"></label>

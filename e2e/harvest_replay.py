@@ -24,7 +24,7 @@ Pure Python 3.11 standard library. Use it as a library::
 
 or as a script::
 
-    python3 tests/harvest_replay.py [--data DIR] [--port N] [--snapshot-records N] [--page-size N]
+    python3 e2e/harvest_replay.py [--data DIR] [--port N] [--snapshot-records N] [--page-size N]
 
 which prints exactly one line ``listening on http://127.0.0.1:PORT`` and serves until
 SIGTERM or SIGINT.
@@ -98,7 +98,7 @@ MALFORMED_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH><ListRecord
 
 
 def default_data_dir() -> pathlib.Path:
-    """The shared data folder, found as tests/conftest.py finds it."""
+    """The shared data folder, found as e2e/conftest.py finds it."""
     root = pathlib.Path(__file__).resolve().parent.parent
     return pathlib.Path(os.environ.get("DAILYPAPERS_SHARED_DATA", root.parent / "shared" / "data"))
 

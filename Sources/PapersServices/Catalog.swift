@@ -4,8 +4,9 @@ import PapersSearch
 import PapersStore
 import Synchronization
 
-/// The read side of the site: the queries pages, feeds and the JSON API share, with a short
-/// in-memory cache so hot lists (today's page) do not hit the database on every request.
+/// The read side of the site: the lists, trending and search that pages, feeds, the JSON API
+/// and the command line share, with a short in-memory cache so hot lists (today's page) do
+/// not hit the database on every request.
 public final class Catalog: Sendable {
     public let store: any PaperStore
     /// Keyword, semantic and hybrid search over the same store.
@@ -76,10 +77,18 @@ public final class Catalog: Sendable {
         try await cache.value(for: "trending") {
             let at = try await self.trendingNow()
             let last = Day(at.addingTimeInterval(-1))
-            let cards = try await self.store.featuredCards(
-                FeaturedQuery(days: last.adding(days: -(Self.trendingWindowDays - 1))...last))
-            return TrendingScore.rank(TrendingScore.onePerPaper(cards), now: at)
+            return try await self.store.trending(featuredOn: last.adding(days: -(Self.trendingWindowDays - 1))...last, at: at)
         }
+    }
+
+    /// Whether the catalog holds a paper.
+    public func contains(_ id: ArxivID) async throws -> Bool {
+        try await store.paper(id) != nil
+    }
+
+    /// How many papers and featured days the catalog holds (nil when the database does not answer).
+    public func stats() async throws -> CatalogStats {
+        try await store.stats()
     }
 
     /// A paper's card and every day it was featured.

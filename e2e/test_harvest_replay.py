@@ -1,4 +1,4 @@
-"""Self-tests of the harvest replay server (tests/harvest_replay.py); no Swift binary needed."""
+"""Self-tests of the harvest replay server (e2e/harvest_replay.py); no Swift binary needed."""
 import http.client
 import json
 import re

@@ -1,4 +1,4 @@
-"""Email end to end, against a real SMTP server on loopback (aiosmtpd, tests/smtp_harness.py):
+"""Email end to end, against a real SMTP server on loopback (aiosmtpd, e2e/smtp_harness.py):
 subscribe, confirm, digest, one-click unsubscribe; alerts for papers imported later; a digest
 run killed with SIGKILL and resumed; temporary (421/451) and permanent (550, 5xx at DATA)
 failures; a server that never answers, one that drops the connection in the middle of DATA and

@@ -1,4 +1,5 @@
-"""Configuration and the command line, end to end, on empty databases (no ../shared/data):
+"""Configuration and the command line, end to end, on empty databases (no ../shared/data): flags,
+then environment, then defaults for serve and digest, checked before anything is opened;
 the Secure cookie under an https base URL and the 30-day session, session and API tokens
 stored as SHA-256 hashes, SECRET_KEY from the environment, `user create`, `user list` and
 `user set-admin`, and scripts/run.sh's import on the first start."""
@@ -126,6 +127,36 @@ def test_a_short_secret_key_is_refused(empty_database):
                             capture_output=True, text=True, timeout=60, env={**os.environ, "SECRET_KEY": "too short"})
     assert result.returncode != 0
     assert "SECRET_KEY must be at least 32 characters long" in result.stderr
+
+
+def configure(*args, **env):
+    """Runs a command with only these environment variables added; its exit status and standard error."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "SMTP_CONNECTIONS", "DIGEST_HOUR", "LOG_LEVEL")}
+    result = subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=120, env={**clean, **env})
+    return result.returncode, result.stderr
+
+
+def test_configuration_is_flags_then_environment_then_defaults(empty_database, tmp_path):
+    """serve and digest read one configuration: a flag wins over the environment, which wins over
+    the default, and a bad value stops the process with a message naming it before anything is
+    opened (the database named here does not exist and is never created)."""
+    missing = str(tmp_path / "never" / "created.sqlite")
+    status, err = configure("serve", "--database", missing, PORT="not-a-port")
+    assert status != 0 and 'port "not-a-port" is not a TCP port (0-65535)' in err
+    status, err = configure("serve", "--database", missing, "--port", "70000", PORT="8080")
+    assert status != 0 and 'port "70000" is not a TCP port (0-65535)' in err, "the flag is read, not the environment"
+    status, err = configure("digest", "--dry-run", "--database", missing, SMTP_CONNECTIONS="0")
+    assert status != 0 and '--smtp-connections "0" is not a number from 1 to 32' in err
+    status, err = configure("digest", "--dry-run", "--database", missing, "--smtp-connections", "40")
+    assert status != 0 and '--smtp-connections "40" is not a number from 1 to 32' in err
+    assert not pathlib.Path(missing).parent.exists(), "nothing is opened before the configuration is checked"
+    # Flags win over bad environment values; the defaults fill in the rest.
+    status, err = configure("digest", "--dry-run", "--database", empty_database, "--smtp-connections", "3", SMTP_CONNECTIONS="0",
+                            DIGEST_HOUR="99")
+    assert status != 0 and '--digest-hour "99" is not an hour from 0 to 23' in err
+    status, err = configure("digest", "--dry-run", "--database", empty_database, "--smtp-connections", "3", "--digest-hour", "7",
+                            SMTP_CONNECTIONS="0", DIGEST_HOUR="99")
+    assert status == 0, err
 
 
 def test_user_create_list_and_set_admin(empty_database):

@@ -1,5 +1,5 @@
 """Harvesting end to end: the real `dailypapers harvest` and `serve` against the loopback
-replay server (tests/harvest_replay.py) built from the recorded arXiv OAI-PMH responses, the
+replay server (e2e/harvest_replay.py) built from the recorded arXiv OAI-PMH responses, the
 arXiv metadata snapshot and the recorded Hugging Face days. Covers a harvest killed with
 SIGKILL and run again, a new install filling itself, a source that cannot be reached, and
 votes through the API while another process imports into the same SQLite file."""
