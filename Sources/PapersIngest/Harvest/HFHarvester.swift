@@ -51,15 +51,13 @@ public struct HFHarvester: Sendable {
                 firstRequest = false
                 let url = "\(baseURL)/api/daily_papers?date=\(day)&p=\(page)&limit=\(pageSize)"
                 let parsed: Result<(ParsedDocument, Int), IngestError> = try await fetcher.get(url) { bytes in
-                    // A body that is JSON but not the API's shape will not change on a retry:
-                    // it is kept as a rejection, not retried. Invalid JSON is retried (a cut-off body).
-                    guard (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil else {
-                        throw IngestError(url, "not valid JSON")
-                    }
                     do {
                         let document = try HFDailyParser.parse(bytes, source: url, day: day)
                         return .success((document, document.records.count + document.rejected.count))
                     } catch let error as IngestError {
+                        // Invalid JSON is retried (a cut-off body); JSON that is not the API's
+                        // shape will not change on a retry, so it is kept as a rejection.
+                        guard (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil else { throw error }
                         return .failure(error)
                     }
                 }
