@@ -1,5 +1,6 @@
 """End-to-end fixtures: a real `dailypapers serve` on loopback over a database filled
 from ../shared/data by the real `dailypapers import`."""
+import fcntl
 import http.cookiejar
 import http.server
 import re
@@ -71,7 +72,22 @@ def database():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-class ArxivReplay(http.server.BaseHTTPRequestHandler):
+class AtomHandler(http.server.BaseHTTPRequestHandler):
+    """A stand-in for arXiv's API: answers with an Atom body, and keeps quiet."""
+
+    def send_atom(self, status: int, body: str):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class ArxivReplay(AtomHandler):
     """Answers the recorded arXiv API requests in ../shared/data/arxiv-api/atom with their
     recorded status and body, matched on the query string; anything else is a 404."""
     answers = {}
@@ -84,16 +100,7 @@ class ArxivReplay(http.server.BaseHTTPRequestHandler):
             cls.answers[urllib.parse.urlsplit(recording["url"]).query] = (recording["status_code"], recording["body"])
 
     def do_GET(self):
-        status, body = self.answers.get(urllib.parse.urlsplit(self.path).query, (404, f"no recording for {self.path}"))
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_atom(*self.answers.get(urllib.parse.urlsplit(self.path).query, (404, f"no recording for {self.path}")))
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +118,15 @@ def arxiv_replay():
 # digest is due while they do.
 SERVER_NOW = "2026-04-04T12:00:00Z"
 SERVER_TODAY = "2026-04-04"
+
+
+def server_log():
+    """A temporary file for a child's output, opened for appending: the child's writes go to
+    the end whatever the reader's position. (Without O_APPEND the two share one file offset,
+    and a reader's seek(0) while the child writes makes it overwrite its first lines.)"""
+    log = tempfile.TemporaryFile(mode="w+")
+    fcntl.fcntl(log.fileno(), fcntl.F_SETFL, fcntl.fcntl(log.fileno(), fcntl.F_GETFL) | os.O_APPEND)
+    return log
 
 
 def bound_port(process: subprocess.Popen, log, timeout: float = 60) -> int:
@@ -139,7 +155,7 @@ def serve(database, port, arxiv_url, *args, env=None, base_url=None):
     then name port 0: use it where no test follows them.)"""
     links = ["--base-url", base_url or f"http://127.0.0.1:{port}"] if base_url or port else []
     # The log goes to a file: a pipe nobody reads would fill and stall the server.
-    log = tempfile.TemporaryFile(mode="w+")
+    log = server_log()
     process = subprocess.Popen(
         [str(BINARY), "serve", "--database", database, "--port", str(port), *links,
          *([] if "--background-embedding" in args else ["--no-background-embedding"]), "--arxiv-url", arxiv_url,

@@ -10,12 +10,11 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import chromium
 from conftest import BINARY, SERVER_TODAY, Member, needs_data
 
 
@@ -109,11 +108,7 @@ def test_submissions_and_admin_moderation(community_server, community_database):
 @needs_data
 def test_browser_signs_up_and_upvotes(community_server, tmp_path):
     base = community_server
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(argument)
-    options.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium(tmp_path / "profile")
     try:
         wait = WebDriverWait(driver, 30)
         driver.get(base + "/signup")

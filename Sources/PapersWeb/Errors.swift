@@ -11,11 +11,20 @@ public struct WebError: Error, Sendable {
     public var message: String
     /// Seconds to wait, sent as `Retry-After` (429s).
     public var retryAfter: Int?
+    /// The methods the path answers, sent as `Allow` (405s).
+    public var allow: [HTTPRequest.Method]?
 
-    public init(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil, allow: [HTTPRequest.Method]? = nil) {
         self.status = status
         self.message = message
         self.retryAfter = retryAfter
+        self.allow = allow
+    }
+
+    /// The response headers the error carries (`Retry-After`, `Allow`).
+    static func headers(of error: any Error, into response: inout Response) {
+        if let retry = (error as? WebError)?.retryAfter ?? (error as? RateLimitExceeded)?.retryAfter { response.headers[.retryAfter] = String(retry) }
+        if let allow = (error as? WebError)?.allow { response.headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
     }
 
     static func badRequest(_ message: String) -> WebError { WebError(.badRequest, message) }
@@ -38,7 +47,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = request.uri.path.hasPrefix("/api/") || request.headers[.accept]?.hasPrefix("application/json") == true
                 ? Responses.json(API.ErrorJSON(error: message), status: status).response
                 : Responses.html(Pages(siteName: siteName, now: now()).error(status: Int(status.code), message: message), status: status).response
-            if let retry = (error as? WebError)?.retryAfter ?? (error as? RateLimitExceeded)?.retryAfter { response.headers[.retryAfter] = String(retry) }
+            WebError.headers(of: error, into: &response)
             return response
         }
     }
@@ -58,7 +67,7 @@ struct APIErrorMiddleware: RouterMiddleware {
                 ? (Self.unauthorized.status, Self.unauthorized.message)
                 : describeError(error, path: request.uri.path, logger: context.logger)
             var response = Responses.json(API.ErrorJSON(error: message), status: status).response
-            if let retry = (error as? WebError)?.retryAfter ?? (error as? RateLimitExceeded)?.retryAfter { response.headers[.retryAfter] = String(retry) }
+            WebError.headers(of: error, into: &response)
             return response
         }
     }

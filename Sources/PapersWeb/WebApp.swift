@@ -36,7 +36,7 @@ public struct WebConfiguration: Sendable {
 public struct WebApp: Sendable {
     public let catalog: Catalog
     public let configuration: WebConfiguration
-    public let metrics: RequestMetrics
+    public let metrics: PrometheusMetrics
     /// Accounts, votes, comments and submissions; nil serves the catalog read-only.
     public let community: Community?
     /// Voting, commenting, submitting and featuring, with the cache clearing each needs.
@@ -50,7 +50,7 @@ public struct WebApp: Sendable {
 
     /// `cacheClock` is the clock cached responses expire by (tests move it by hand).
     public init(catalog: Catalog, configuration: WebConfiguration, community: Community? = nil, mail: WebMail? = nil,
-                metrics: RequestMetrics = RequestMetrics(), harvest: HarvestMonitor? = nil,
+                metrics: PrometheusMetrics = PrometheusMetrics(), harvest: HarvestMonitor? = nil,
                 cacheClock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.catalog = catalog
         self.harvest = harvest
@@ -104,8 +104,9 @@ public struct WebApp: Sendable {
     public func router() -> Router<AppRequestContext> {
         let routes = routes()
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: MetricsMiddleware(factory: metrics.factory))
         router.add(middleware: ErrorMiddleware(siteName: configuration.siteName, now: catalog.now))
+        router.add(middleware: MethodNotAllowedMiddleware(allowed: routes.allowedMethods))
         if let community { router.add(middleware: SessionMiddleware(community: community, now: catalog.now)) }
 
         let pages = router.group().add(middleware: CSRFMiddleware())
@@ -120,6 +121,7 @@ public struct WebApp: Sendable {
         api.add(middleware: CSRFMiddleware(onlyWithSession: true))
         api.addRoutes(routes.api.collection)
         api.group(context: MemberRequestContext.self).addRoutes(routes.apiMembers.collection)
+
         return router
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import PapersCore
 import ServiceLifecycle
 import PapersIngest
@@ -52,6 +53,10 @@ struct Serve: AsyncParsableCommand {
             store: storeOptions, model: modelOptions, mail: mailOptions, harvest: (harvestOptions, oai, hf, harvestSources))
         var logger = Logger(label: "dailypapers")
         logger.logLevel = config.logLevel
+        // One registry for the process: search, mail, embedding and harvest record their series
+        // through swift-metrics into it, and /metrics prints it.
+        let metrics = PrometheusMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         let configuration = config.web
         let now = config.now
         let store = try config.openStore()
@@ -97,7 +102,7 @@ struct Serve: AsyncParsableCommand {
             logger.info("harvesting is off (--no-harvest): papers arrive only by import and submission")
         }
         let app = WebApp(catalog: Catalog(store: store, searchEngine: engine, now: now), configuration: configuration, community: community,
-                         mail: WebMail(mailer: mailer, service: mailService), harvest: monitor)
+                         mail: WebMail(mailer: mailer, service: mailService), metrics: metrics, harvest: monitor)
         try await app.application(logger: logger, services: services).runService()
     }
 }

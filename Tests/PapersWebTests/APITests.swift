@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import PapersCore
+import PapersIngest
+import PapersMail
 import PapersStore
 import PapersSearch
 import TestSupport
@@ -200,6 +203,54 @@ import FoundationXML
         #expect(similar.count == 2)
         #expect(!similar.contains { ($0["paper"] as? [String: Any])?["id"] as? String == "2506.00002" })
         #expect(pages[2].status == 404)
+    }
+
+    /// The value of the series `name{labels}` in Prometheus text, or nil when it is absent.
+    static func sample(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").lazy.compactMap { line -> Double? in
+            guard line.hasPrefix(series + " ") else { return nil }
+            return Double(line.dropFirst(series.count + 1))
+        }.first
+    }
+
+    @Test func searchEmbeddingMailAndHarvestRecordTheirOwnSeriesOnMetrics() async throws {
+        let metrics = PrometheusMetrics()
+        let store = try await Fixture.store()
+        let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get(), metrics: metrics.factory)
+        var embedded = 0
+        while case let n = try await engine.embedPending(), n > 0 { embedded += n }
+        #expect(embedded == 5)
+        let monitor = HarvestMonitor(factory: metrics.factory)
+        let app = WebApp(catalog: Catalog(store: store, searchEngine: engine, now: { Fixture.now }, cacheSeconds: 0),
+                         configuration: WebConfiguration(baseURL: "http://papers.test", responseCacheSeconds: 0),
+                         metrics: metrics, harvest: monitor)
+        var counts = HarvestCounts()
+        (counts.requests, counts.read, counts.new, counts.updated, counts.unchanged) = (2, 7, 3, 1, 3)
+        monitor.finished("arxiv:cs", HarvestRunRecord(at: Date(timeIntervalSince1970: 1_750_000_000), succeeded: true, counts: counts))
+        monitor.finished("arxiv:cs", HarvestRunRecord(at: Date(timeIntervalSince1970: 1_750_086_400), succeeded: false,
+                                                      counts: HarvestCounts(), error: "timed out"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-outbox-\(UUID())").path
+        let outbox = Outbox(store: store, transport: FileTransport(folder: folder), logger: Logger(label: "test"), metrics: metrics.factory)
+        _ = try await store.enqueue((0..<2).map { OutboxEntry(key: "m\($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
+                                                             message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) },
+                                    now: Date().addingTimeInterval(-10))
+        #expect(try await outbox.deliverDue() == DeliveryReport(sent: 2))
+        let pages = try await get(app, ["/search?q=experts&mode=keyword", "/search?q=experts&mode=semantic", "/api/papers/search?q=experts", "/metrics"])
+        #expect(pages.map(\.status) == [200, 200, 200, 200])
+        let text = pages[3].body
+        #expect(Self.sample(text, #"search_queries_total{mode="keyword"}"#) == 1)
+        #expect(Self.sample(text, #"search_queries_total{mode="semantic"}"#) == 1)
+        #expect(Self.sample(text, #"search_queries_total{mode="hybrid"}"#) == 1, "the API searches in hybrid mode")
+        #expect(Self.sample(text, #"search_duration_seconds_count{mode="semantic"}"#) == 1)
+        #expect(Self.sample(text, "embedding_papers_total") == 5)
+        #expect(Self.sample(text, #"mail_messages_total{outcome="sent"}"#) == 2)
+        #expect(Self.sample(text, #"harvest_runs_total{source="arxiv:cs"}"#) == 2)
+        #expect(Self.sample(text, #"harvest_failures_total{source="arxiv:cs"}"#) == 1)
+        #expect(Self.sample(text, #"harvest_last_run_success{source="arxiv:cs"}"#) == 0, "the last run failed")
+        #expect(Self.sample(text, #"harvest_last_run_timestamp_seconds{source="arxiv:cs"}"#) == 1_750_086_400)
+        #expect(Self.sample(text, #"harvest_papers_total{source="arxiv:cs",outcome="new"}"#) == 3)
+        #expect(Self.sample(text, #"http_requests_total{route="/search",method="GET",status="200"}"#) == 2)
+        #expect(text.contains("# TYPE http_request_duration_seconds histogram"))
     }
 
     @Test func similarPapersAnswer503UntilThePaperIsEmbedded() async throws {

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PapersCore
 import PapersIngest
+import PapersSearch
 import PapersStore
 import PapersServices
 @testable import PapersWeb
@@ -326,6 +327,32 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
             try await phone.get("/signin")
             #expect(try await phone.post("/signin", ["login": "erin", "password": "first password"]).status == 401)
             #expect(try await phone.post("/signin", ["login": "erin", "password": "second password"]).status == 303)
+        }
+    }
+
+    /// With a model, a paper fetched from arXiv on submission is embedded before the answer:
+    /// its similar papers are there at once, not a 503 until background embedding gets to it.
+    @Test(.enabled(if: SharedData.available, SharedData.absentMessage))
+    func aSubmittedPaperIsEmbeddedAtOnce() async throws {
+        let store = try await Fixture.store()
+        let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get())
+        while try await engine.embedPending() > 0 {}
+        try await ArxivReplay.application().test(.live) { arxiv in
+            let app = WebApp(catalog: Catalog(store: store, searchEngine: engine, now: { Fixture.now }, cacheSeconds: 0),
+                             configuration: WebConfiguration(baseURL: "http://papers.test", responseCacheSeconds: 0),
+                             community: Community(store: store, secret: Array(repeating: 42, count: 32),
+                                                  configuration: CommunityConfiguration(bcryptCost: 4, arxivBaseURL: "http://127.0.0.1:\(arxiv.port!)/api/query")))
+            try await Application(router: app.router()).test(.router) { client in
+                var browser = Browser(client: client)
+                #expect(try await browser.get("/api/papers/1605.08386/similar").status == 404, "not in the catalog yet")
+                try await browser.signUp("gina")
+                try await browser.get("/submit")
+                #expect(try await browser.post("/submit", ["id": "1605.08386"]).location == "/papers/1605.08386")
+                #expect(try await store.embeddingBacklog(model: engine.embedder!.modelID) == 0)
+                let similar = try await browser.get("/api/papers/1605.08386/similar?limit=3")
+                #expect(similar.status == 200, "\(similar.body)")
+                #expect((try JSONSerialization.jsonObject(with: Data(similar.body.utf8)) as? [Any])?.count == 3)
+            }
         }
     }
 

@@ -132,4 +132,36 @@ import Testing
         }
         #expect(!app.metrics.prometheusText().contains("route=\"NotFound\""))
     }
+
+    /// A path the site has, asked with a method it does not answer, is a 405 naming the methods
+    /// it does (JSON under /api, a page elsewhere); a path it does not have stays a 404.
+    @Test func aWrongMethodOnAKnownPathIs405WithAllow() async throws {
+        let app = Fixture.mailApp(store: try await Fixture.store())
+        try await Application(router: app.router()).test(.router) { client in
+            let cases: [(HTTPRequest.Method, String, UInt, String?)] = [
+                (.put, "/api/daily_papers", 405, "GET, HEAD"),
+                (.delete, "/api/papers/2506.00001", 405, "GET, HEAD"),
+                (.patch, "/api/papers/2506.00001/comments", 405, "GET, POST, HEAD"),
+                (.get, "/api/submit", 405, "POST"),
+                (.init("QUERY")!, "/metrics", 405, "GET, HEAD"),
+                (.post, "/papers/hep-th/9901001", 405, "GET, HEAD"),
+                (.get, "/signout", 405, "POST"),
+                // The vote's own route, not the old-style id's /api/papers/:id/:number.
+                (.options, "/api/papers/2506.00001/vote", 405, "POST"),
+                (.put, "/nowhere", 404, nil),
+                (.get, "/api/nowhere", 404, nil),
+            ]
+            for (method, uri, status, allow) in cases {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status.code == status, "\(method) \(uri)")
+                #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                let body = String(buffer: response.body)
+                if uri.hasPrefix("/api/") {
+                    #expect(body.hasPrefix("{\"error\""), "\(method) \(uri): \(body)")
+                } else {
+                    #expect(body.contains("<!doctype html>"), "\(method) \(uri)")
+                }
+            }
+        }
+    }
 }

@@ -1,8 +1,14 @@
 import Foundation
+import Metrics
 import PapersStore
 import Synchronization
 
-/// Each harvest source's last run and next run, for `/healthz` and `/metrics`.
+/// Each harvest source's last run and next run, for `/healthz`, and its series for
+/// `/metrics` (through swift-metrics, labelled by `source`):
+/// `harvest_last_run_timestamp_seconds`, `harvest_last_run_success` (1 or 0),
+/// `harvest_next_run_timestamp_seconds`, `harvest_last_run_records`,
+/// `harvest_last_run_new_papers`, `harvest_runs_total`, `harvest_failures_total`, and
+/// `harvest_papers_total` by `outcome` (new, updated, unchanged, rejected).
 public final class HarvestMonitor: Sendable {
     public struct Status: Sendable {
         public var lastRun: HarvestRunRecord?
@@ -15,11 +21,15 @@ public final class HarvestMonitor: Sendable {
     }
 
     private let statuses = Mutex<[String: Status]>([:])
+    private let factory: any MetricsFactory
 
-    public init() {}
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
 
     public func scheduled(_ source: String, next: Date?) {
         statuses.withLock { $0[source, default: Status()].nextRun = next }
+        if let next { gauge("harvest_next_run_timestamp_seconds", source).record(next.timeIntervalSince1970) }
     }
 
     public func started(_ source: String) {
@@ -41,13 +51,39 @@ public final class HarvestMonitor: Sendable {
             status.totals.requests += run.counts.requests
             all[source] = status
         }
+        record(source, run)
+        counter("harvest_runs_total", source).increment()
+        if !run.succeeded { counter("harvest_failures_total", source).increment() }
+        for (outcome, n) in [("new", run.counts.new), ("updated", run.counts.updated), ("unchanged", run.counts.unchanged),
+                             ("rejected", run.counts.rejected)] {
+            Counter(label: "harvest_papers_total", dimensions: [("source", source), ("outcome", outcome)], factory: factory).increment(by: n)
+        }
+    }
+
+    /// The last run's gauges.
+    private func record(_ source: String, _ run: HarvestRunRecord) {
+        gauge("harvest_last_run_timestamp_seconds", source).record(run.at.timeIntervalSince1970)
+        gauge("harvest_last_run_success", source).record(run.succeeded ? 1 : 0)
+        gauge("harvest_last_run_records", source).record(run.counts.read)
+        gauge("harvest_last_run_new_papers", source).record(run.counts.new)
+    }
+
+    private func gauge(_ name: String, _ source: String) -> Gauge {
+        Gauge(label: name, dimensions: [("source", source)], factory: factory)
+    }
+
+    private func counter(_ name: String, _ source: String) -> Counter {
+        Counter(label: name, dimensions: [("source", source)], factory: factory)
     }
 
     /// Restores the last run from the database (after a restart), unless one is known already.
     public func restore(_ source: String, _ run: HarvestRunRecord?) {
-        statuses.withLock { all in
-            if all[source]?.lastRun == nil { all[source, default: Status()].lastRun = run }
+        let restored = statuses.withLock { all in
+            guard all[source]?.lastRun == nil, let run else { return false }
+            all[source, default: Status()].lastRun = run
+            return true
         }
+        if restored, let run { record(source, run) }
     }
 
     public var snapshot: [String: Status] { statuses.withLock { $0 } }
@@ -73,37 +109,6 @@ public final class HarvestMonitor: Sendable {
             out[source] = entry
         }
         return out
-    }
-
-    /// Prometheus series for `/metrics`.
-    public func prometheusText() -> String {
-        let all = snapshot.sorted { $0.key < $1.key }
-        guard !all.isEmpty else { return "" }
-        var out = ""
-        func series(_ name: String, _ type: String, _ help: String, _ value: (Status) -> Double?) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for (source, status) in all {
-                if let v = value(status) { out += "\(name){source=\"\(source)\"} \(Self.number(v))\n" }
-            }
-        }
-        series("harvest_last_run_timestamp_seconds", "gauge", "When the source's last harvest run ended.") { $0.lastRun?.at.timeIntervalSince1970 }
-        series("harvest_last_run_success", "gauge", "1 when the source's last harvest run succeeded, 0 when it failed.") { $0.lastRun.map { $0.succeeded ? 1 : 0 } }
-        series("harvest_next_run_timestamp_seconds", "gauge", "When the source's next harvest run is due.") { $0.nextRun?.timeIntervalSince1970 }
-        series("harvest_last_run_records", "gauge", "Records read by the source's last harvest run.") { $0.lastRun.map { Double($0.counts.read) } }
-        series("harvest_last_run_new_papers", "gauge", "Papers the source's last harvest run added.") { $0.lastRun.map { Double($0.counts.new) } }
-        series("harvest_runs_total", "counter", "Harvest runs since the process started.") { Double($0.runs) }
-        series("harvest_failures_total", "counter", "Failed harvest runs since the process started.") { Double($0.failures) }
-        out += "# HELP harvest_papers_total Papers written by harvests since the process started, by outcome.\n# TYPE harvest_papers_total counter\n"
-        for (source, status) in all {
-            for (outcome, n) in [("new", status.totals.new), ("updated", status.totals.updated), ("unchanged", status.totals.unchanged), ("rejected", status.totals.rejected)] {
-                out += "harvest_papers_total{source=\"\(source)\",outcome=\"\(outcome)\"} \(n)\n"
-            }
-        }
-        return out
-    }
-
-    static func number(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
     }
 
     static func iso(_ date: Date) -> String {

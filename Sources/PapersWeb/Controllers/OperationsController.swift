@@ -24,6 +24,6 @@ struct OperationsController: SiteController {
     }
 
     func metrics() -> Rendered {
-        Responses.text(app.metrics.prometheusText() + (app.harvest?.prometheusText() ?? ""), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        Responses.text(app.metrics.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

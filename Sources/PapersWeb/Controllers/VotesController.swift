@@ -35,7 +35,15 @@ struct VotesController: SiteController {
     }
 
     func apiVote(_ request: Request, _ context: MemberRequestContext) async throws -> Response {
-        struct Body: Decodable { var upvoted: Bool? }
+        /// `{}` toggles; `upvoted`, when given, is true or false (null is refused, as the API document says).
+        struct Body: Decodable {
+            var upvoted: Bool?
+            enum CodingKeys: CodingKey { case upvoted }
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                upvoted = container.contains(.upvoted) ? try container.decode(Bool.self, forKey: .upvoted) : nil
+            }
+        }
         var request = request
         let body = try await request.collectBody(upTo: 4096)
         var upvoted: Bool?

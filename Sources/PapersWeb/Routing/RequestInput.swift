@@ -68,15 +68,20 @@ enum RequestInput {
         return n
     }
 
-    /// q, mode, from, to, category and page; nil when q is empty and not required.
+    /// Tab, line feed, vertical tab, form feed, carriage return and space.
+    static let blank = CharacterSet(charactersIn: "\t\n\u{0B}\u{0C}\r ")
+
+    /// q, mode, from, to, category and page; nil when q is blank and not required.
     static func search(_ request: Request, required: Bool) throws -> SearchParameters? {
         let params = query(request)
-        let q = params["q"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let sent = params["q"] ?? ""
+        // Blank means ASCII white space only, as the API document's pattern says.
+        let q = sent.trimmingCharacters(in: Self.blank)
         guard !q.isEmpty else {
             if required { throw WebError.badRequest("q is required: the words to search for") }
             return nil
         }
-        guard q.count <= 500 else { throw WebError.badRequest("q is longer than 500 characters") }
+        guard sent.unicodeScalars.count <= 500 else { throw WebError.badRequest("q is longer than 500 characters") }
         var parameters = SearchParameters(query: q)
         if let mode = params["mode"], !mode.isEmpty {
             guard let parsed = SearchMode(rawValue: mode) else {
@@ -89,8 +94,8 @@ enum RequestInput {
             guard let day = Day(text) else { throw WebError.badRequest("\(name) \"\(text)\" is not a valid date (YYYY-MM-DD)") }
             if name == "from" { parameters.filter.from = day } else { parameters.filter.to = day }
         }
-        if let category = params["category"]?.trimmingCharacters(in: .whitespaces), !category.isEmpty {
-            guard category.count <= 40, category.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+        if let category = params["category"], !category.isEmpty {
+            guard category.utf8.count <= 40, category.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
                 throw WebError.badRequest("category \"\(category)\" is not an arXiv category such as cs.CL")
             }
             parameters.filter.category = category

@@ -180,7 +180,7 @@ extension Pages {
         return """
         <section id="admin"><h2>Admin</h2>
         <form class="inline" method="post" action="\(SiteRoute.feature(paper).url)">\(viewer.csrfField)
-          <label>Feature on <input type="date" name="day" value="\(today.description)" required></label> <button type="submit">Feature</button>
+          <label>Feature on <input type="date" name="day" value="\(today.description)" required></label> <button class="button" type="submit">Feature</button>
         </form>
         <p>\(remove)</p>
         </section>

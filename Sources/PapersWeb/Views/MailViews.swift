@@ -44,7 +44,7 @@ extension Pages {
         return """
             <form class="follow" method="post" action="\(SiteRoute.alerts.url)">\(viewer.csrfField)
               <input type="hidden" name="kind" value="author">
-              <label>Mail me new papers by <select name="query">\(options)</select></label> <button type="submit">Follow</button>
+              <label>Mail me new papers by <select name="query">\(options)</select></label> <button class="button" type="submit">Follow</button>
             </form>
             """
     }
@@ -73,8 +73,8 @@ extension Pages {
         let address: HTML = emailConfirmed
             ? "<p>Alerts go to <strong>\(member.email)</strong>.</p>"
             : """
-              <p class="error">Alerts go to \(member.email) once you confirm it.</p>
-              <form method="post" action="\(SiteRoute.alertsSendVerification.url)">\(viewer?.csrfField)<button type="submit">Send me a confirmation link</button></form>
+              <p class="notice">Alerts go to \(member.email) once you confirm it.</p>
+              <form method="post" action="\(SiteRoute.alertsSendVerification.url)">\(viewer?.csrfField)<button class="button" type="submit">Send me a confirmation link</button></form>
               """
         let kind = state["kind"].isEmpty ? "search" : state["kind"]
         return layout(title: "Alerts", siteName: siteName, body: """

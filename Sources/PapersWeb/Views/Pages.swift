@@ -156,7 +156,7 @@ struct Pages {
         return """
         <form class="searchform" action="\(SiteRoute.search(nil).url)" method="get">
           <input type="search" name="q" value="\(p.query)" placeholder="Search papers" aria-label="Search words">
-          <span class="modes">\(modes)</span>
+          <fieldset class="modes"><legend>Mode</legend>\(modes)</fieldset>
           <label>From <input type="date" name="from" value="\(p.filter.from?.description ?? "")"></label>
           <label>To <input type="date" name="to" value="\(p.filter.to?.description ?? "")"></label>
           <label>Category <input type="text" name="category" value="\(p.filter.category ?? "")" placeholder="cs.CL" size="8"></label>
