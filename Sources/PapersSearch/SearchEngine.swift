@@ -5,6 +5,7 @@ import Metrics
 import MiniLM
 import PapersCore
 import PapersStore
+import Synchronization
 
 /// Turns texts into unit vectors. The live implementation is all-MiniLM-L6-v2 in Swift.
 public protocol TextEmbedder: Sendable {
@@ -52,6 +53,12 @@ public struct SearchResults: Sendable {
     public var mode: SearchMode
     /// Set when the mode that ran is not the one asked for.
     public var notice: String?
+    /// The query with its misspelled words corrected ("did you mean"), when it had any: the
+    /// results are those of the correction. (A query in quotes is not corrected.)
+    public var correction: String?
+    /// The arXiv id the query is (`2505.24864`, `arXiv:2505.24864v2`, an abs or PDF link);
+    /// the paper comes first when the catalog has it.
+    public var arxivID: ArxivID?
 
     public var pageCount: Int { max(1, (total + perPage - 1) / perPage) }
 }
@@ -62,8 +69,16 @@ public final class SearchEngine: Sendable {
     public let store: any PaperStore
     public let embedder: (any TextEmbedder)?
     public let index: VectorIndex?
-    /// The keyword half of hybrid search, in memory (kept with the vector index).
-    public let keywordIndex: KeywordIndex?
+    /// Keyword search and the keyword half of hybrid search, in memory (`loadIndex`; the first
+    /// search loads it when nothing has).
+    public let keywordIndex = KeywordIndex()
+    private let keywordState = Mutex(KeywordIndexState())
+    struct KeywordIndexState {
+        /// Papers modified at or after it are not known to be in the index yet; nil before the first load.
+        var watermark: Date?
+        var checked: ContinuousClock.Instant?
+        var busy = false
+    }
     let logger: Logger
     /// Where `search_queries_total` and `search_duration_seconds` (by the mode that ran) and
     /// `embedding_papers_total` are recorded.
@@ -80,7 +95,6 @@ public final class SearchEngine: Sendable {
         self.metrics = metrics
         self.embedder = embedder
         self.index = embedder.map { VectorIndex(dimension: $0.dimension) }
-        self.keywordIndex = embedder == nil ? nil : KeywordIndex()
         self.logger = logger
     }
 
@@ -89,11 +103,42 @@ public final class SearchEngine: Sendable {
     /// Loads every stored vector of the model, and every paper's words, into memory.
     @discardableResult
     public func loadIndex() async throws -> Int {
+        try await loadKeywordIndex()
         guard let embedder, let index else { return 0 }
         index.upsert(try await store.embeddings(model: embedder.modelID))
-        keywordIndex?.add(try await store.allPapers().map(Self.keywordDocument))
         return index.count
     }
+
+    /// Keeps the keyword index up to date: everything on the first search (when `loadIndex`
+    /// did not run), then, at most once a second, the papers written since (by any process:
+    /// an import, a harvest, a submission, another node).
+    func loadKeywordIndex() async throws {
+        let now = ContinuousClock.now
+        let due: Date?? = keywordState.withLock { state in
+            guard !state.busy, state.checked.map({ now - $0 >= Self.keywordRefreshInterval }) ?? true else { return .none }
+            state.busy = true
+            return .some(state.watermark)
+        }
+        guard let watermark = due else { return }
+        defer { keywordState.withLock { $0.busy = false } }
+        var latest = watermark
+        if let watermark {
+            let changed = try await store.papers(modifiedSince: watermark)
+            keywordIndex.add(changed.papers.map(Self.keywordDocument))
+            latest = changed.latest ?? watermark
+        } else {
+            latest = try await store.latestModification()
+            keywordIndex.add(try await store.allPapers().map(Self.keywordDocument))
+        }
+        keywordState.withLock { state in
+            state.watermark = latest ?? Date(timeIntervalSince1970: 0)
+            state.checked = now
+        }
+    }
+
+    /// How often a search looks for papers written since the keyword index last did.
+    static let keywordRefreshInterval = Duration.seconds(1)
+
 
     static func keywordDocument(_ p: Paper) -> KeywordIndex.Document {
         KeywordIndex.Document(id: p.id, title: p.title, abstract: p.abstract, authors: p.authors,
@@ -109,7 +154,7 @@ public final class SearchEngine: Sendable {
         let vectors = embedder.embed(work.map(\.text))
         try await store.saveEmbeddings(Array(zip(work, vectors)).map { (work: $0.0, vector: $0.1) }, model: embedder.modelID)
         let cards = try await store.cards(work.map(\.paperID))
-        keywordIndex?.add(cards.map { Self.keywordDocument($0.paper) })
+        keywordIndex.add(cards.map { Self.keywordDocument($0.paper) })
         let byID = Dictionary(cards.map { ($0.paper.id, $0.paper) }, uniquingKeysWith: { a, _ in a })
         index?.upsert(zip(work, vectors).map { w, v in
             StoredEmbedding(paperID: w.paperID, vector: v, publishedAt: byID[w.paperID]?.publishedAt,
@@ -137,34 +182,59 @@ public final class SearchEngine: Sendable {
             notice = "Semantic search is not available on this server (no embedding model); showing keyword results."
         }
         let offset = (page - 1) * perPage
+        // An arXiv id or link is that paper, when the catalog has it.
+        if let (id, _) = ArxivID.parse(text) {
+            let cards = try await store.cards([id])
+            return SearchResults(cards: offset == 0 ? cards : [], total: cards.count, page: page, perPage: perPage, mode: mode,
+                                 notice: notice, arxivID: id)
+        }
+        try await loadKeywordIndex()
+        // A word no paper has is searched as the index's closest word, and the correction is
+        // offered ("did you mean"). Quotes keep the words as typed.
+        let correction = text.contains("\"") ? nil : keywordIndex.correction(of: text)
+        let query = correction ?? text
+        // An author's name puts the author's papers first.
+        var authored = keywordIndex.papers(byAuthor: query)
+        if !authored.isEmpty, !filter.isEmpty {
+            let byFilterAuthor = filter.author.map { Set(keywordIndex.papers(byAuthor: $0)) }
+            let admitted = try await store.cards(authored).filter {
+                filter.admits(published: $0.paper.publishedAt, categories: $0.paper.categories) && byFilterAuthor?.contains($0.paper.id) != false
+            }
+            authored = authored.filter(Set(admitted.map(\.paper.id)).contains)
+        }
+        let limit = max(Self.candidateLimit, offset + perPage)
+        var ranked: [ArxivID]
+        var total: Int
+        var keywordHits = Set<ArxivID>()
         switch mode {
         case .keyword:
-            let result = try await store.keywordSearch(KeywordQuery(text: text, limit: perPage, offset: offset, filter: filter))
-            return SearchResults(cards: result.cards, total: result.total, page: page, perPage: perPage, mode: mode, notice: notice)
+            let keyword = keywordIndex.rank(query, k: offset + perPage + authored.count, filter: filter)
+            ranked = keyword.ids
+            total = keyword.total
+            keywordHits = Set(keyword.ids)
         case .semantic:
-            let ranked = semanticRanking(text, filter: filter, limit: max(Self.candidateLimit, offset + perPage))
-            let pageIDs = Array(ranked.dropFirst(offset).prefix(perPage))
-            return SearchResults(cards: try await store.cards(pageIDs), total: ranked.count, page: page, perPage: perPage,
-                                 mode: mode, notice: notice)
+            ranked = try await semanticRanking(query, filter: filter, limit: limit)
+            total = ranked.count
         case .hybrid:
-            // Candidates are ids only; cards and excerpts are fetched for the page shown.
-            let limit = max(Self.candidateLimit, offset + perPage)
-            let clock = ContinuousClock()
-            let t0 = clock.now
             // The keyword ranking runs on its own while the query is embedded and the vectors scanned.
-            async let keywordRanking = keywordIndex?.search(text, k: limit, filter: filter) ?? []
-            let semantic = semanticRanking(text, filter: filter, limit: limit)
+            async let keywordRanking = keywordIndex.rank(query, k: limit, filter: filter).ids
+            let semantic = try await semanticRanking(query, filter: filter, limit: limit)
             let keyword = await keywordRanking
-            let t1 = clock.now
-            let fused = Self.fuse([keyword, semantic])
-            let pageIDs = Array(fused.dropFirst(offset).prefix(perPage))
-            let keywordHits = Set(keyword)
-            let fetched = try await store.cards(pageIDs)
-            let t2 = clock.now
-            let cards = Self.withExcerpts(fetched, matching: text, only: keywordHits)
-            logger.debug("hybrid search", metadata: ["rankings": "\(t1 - t0)", "cards": "\(t2 - t1)", "excerpts": "\(clock.now - t2)"])
-            return SearchResults(cards: cards, total: fused.count, page: page, perPage: perPage, mode: mode, notice: notice)
+            ranked = Self.fuse([keyword, semantic])
+            total = ranked.count
+            keywordHits = Set(keyword)
         }
+        if !authored.isEmpty {
+            let first = Set(authored)
+            total += authored.filter { !Set(ranked).contains($0) }.count
+            ranked = authored + ranked.filter { !first.contains($0) }
+            keywordHits.formUnion(authored)
+        }
+        // Cards and excerpts are fetched for the page shown only.
+        let pageIDs = Array(ranked.dropFirst(offset).prefix(perPage))
+        let cards = Self.withExcerpts(try await store.cards(pageIDs), matching: query, only: keywordHits)
+        return SearchResults(cards: cards, total: total, page: page, perPage: perPage, mode: mode, notice: notice,
+                             correction: correction)
     }
 
     /// Marks the query's words in the abstracts of the keyword hits, the cards split over two threads.
@@ -186,14 +256,31 @@ public final class SearchEngine: Sendable {
         }
     }
 
-    /// Paper ids by vector similarity to the text.
-    public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) -> [ArxivID] {
+    /// Paper ids by vector similarity to the text. An author filter ranks that author's
+    /// papers only (few: their vectors are compared one by one).
+    public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) async throws -> [ArxivID] {
         guard let embedder, let index else { return [] }
         let clock = ContinuousClock()
         let start = clock.now
         let vector = embedder.embed([text])[0]
         let embedded = clock.now
-        let ranked = index.nearest(to: vector, k: limit, filter: filter).map(\.id)
+        var ranked: [ArxivID]
+        if let author = filter.author {
+            var others = filter
+            others.author = nil
+            let cards = try await store.cards(keywordIndex.papers(byAuthor: author))
+            var scored = [(id: ArxivID, cosine: Float)]()
+            for card in cards where others.admits(published: card.paper.publishedAt, categories: card.paper.categories) {
+                guard let candidate = index.vector(of: card.paper.id) else { continue }
+                var dot: Float = 0
+                for i in 0..<min(candidate.count, vector.count) { dot += candidate[i] * vector[i] }
+                scored.append((card.paper.id, dot))
+            }
+            scored.sort { $0.cosine > $1.cosine || ($0.cosine == $1.cosine && $0.id < $1.id) }
+            ranked = scored.prefix(limit).map(\.id)
+        } else {
+            ranked = index.nearest(to: vector, k: limit, filter: filter).map(\.id)
+        }
         logger.debug("semantic ranking", metadata: ["embed": "\(embedded - start)", "scan": "\(clock.now - embedded)"])
         return ranked
     }

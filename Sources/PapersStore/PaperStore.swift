@@ -76,14 +76,18 @@ public struct SearchFilter: Sendable, Hashable {
     public var from: Day?
     public var to: Day?
     public var category: String?
+    /// One author's papers only (the name as written; case, accents and punctuation aside).
+    /// The search engine applies it; `admits` does not know the authors.
+    public var author: String?
 
-    public init(from: Day? = nil, to: Day? = nil, category: String? = nil) {
+    public init(from: Day? = nil, to: Day? = nil, category: String? = nil, author: String? = nil) {
         self.from = from
         self.to = to
         self.category = category
+        self.author = author
     }
 
-    public var isEmpty: Bool { from == nil && to == nil && category == nil }
+    public var isEmpty: Bool { from == nil && to == nil && category == nil && author == nil }
 
     /// Whether a paper passes (for results that did not come from the store's own query).
     public func admits(published: Date?, categories: [String]) -> Bool {
@@ -159,6 +163,11 @@ public protocol PaperStore: Sendable {
     func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int)
     /// Every paper (for building in-memory indexes).
     func allPapers() async throws -> [Paper]
+    /// The papers added or changed at or after `since` (for keeping in-memory indexes up to
+    /// date), with the latest change among them.
+    func papers(modifiedSince since: Date) async throws -> (papers: [Paper], latest: Date?)
+    /// When the newest paper was added or changed (nil for an empty catalog).
+    func latestModification() async throws -> Date?
     /// Cards for these papers, in the order given (unknown ids are left out).
     func cards(_ ids: [ArxivID]) async throws -> [PaperCard]
 

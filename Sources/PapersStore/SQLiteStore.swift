@@ -357,6 +357,26 @@ extension SQLiteStore {
         }
     }
 
+    public func papers(modifiedSince since: Date) async throws -> (papers: [Paper], latest: Date?) {
+        try await writer.read { db in
+            var papers = [Paper]()
+            var latest: Double?
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(Self.paperColumns), modified_at FROM papers WHERE modified_at >= ? ORDER BY modified_at"),
+                                           arguments: [since.timeIntervalSince1970])
+            while let row = try rows.next() {
+                papers.append(Self.paper(from: row))
+                latest = row["modified_at"]
+            }
+            return (papers, latest.map { Date(timeIntervalSince1970: $0) })
+        }
+    }
+
+    public func latestModification() async throws -> Date? {
+        try await writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT max(modified_at) FROM papers").map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     static func escapeLike(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }

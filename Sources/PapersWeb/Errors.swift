@@ -115,10 +115,26 @@ struct Rendered: Sendable {
     var status: HTTPResponse.Status
     var contentType: String
     var body: ByteBuffer
+    /// Where a 303 leads.
+    var location: String?
 
     var response: Response {
-        Response(status: status, headers: [.contentType: contentType, .contentLength: String(body.readableBytes)],
-                 body: .init(byteBuffer: body))
+        var headers: HTTPFields = [.contentType: contentType, .contentLength: String(body.readableBytes)]
+        if let location { headers[.location] = location }
+        if let etag { headers[.eTag] = etag }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// A strong validator of the body, for conditional GETs (set once, for cached answers).
+    var etag: String?
+
+    /// The body's FNV-1a hash (64 bits), quoted.
+    var bodyHash: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        body.withUnsafeReadableBytes { bytes in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        return "\"" + String(hash, radix: 16) + "\""
     }
 }
 
@@ -134,6 +150,11 @@ enum Responses {
 
     static func data(_ body: Data, contentType: String, status: HTTPResponse.Status = .ok) -> Rendered {
         Rendered(status: status, contentType: contentType, body: ByteBuffer(bytes: body))
+    }
+
+    /// 303 See Other, as a finished (cacheable) answer.
+    static func redirecting(to route: SiteRoute) -> Rendered {
+        Rendered(status: .seeOther, contentType: "text/plain; charset=utf-8", body: ByteBuffer(), location: route.url.path)
     }
 
     /// 303 See Other: where a form post leads.

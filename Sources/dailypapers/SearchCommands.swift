@@ -67,6 +67,9 @@ struct Search: AsyncParsableCommand {
     @Option(help: "arXiv category, e.g. cs.CL.")
     var category: String?
 
+    @Option(help: "One author's papers only, e.g. \"Yejin Choi\" (case, accents and punctuation do not matter).")
+    var author: String?
+
     @Option(help: "How many results.")
     var limit = 10
 
@@ -74,15 +77,19 @@ struct Search: AsyncParsableCommand {
     var query: String
 
     func run() async throws {
-        var filter = SearchFilter(category: category)
+        var filter = SearchFilter(category: category, author: author.flatMap { $0.isEmpty ? nil : $0 })
         if let from { guard let day = Day(from) else { throw ValidationError("--from \"\(from)\" is not a date (YYYY-MM-DD)") }; filter.from = day }
         if let to { guard let day = Day(to) else { throw ValidationError("--to \"\(to)\" is not a date (YYYY-MM-DD)") }; filter.to = day }
         let store = try storeOptions.openStore()
         let embedder = try modelOptions.loadEmbedder()
         let engine = SearchEngine(store: store, embedder: embedder)
-        if mode != .keyword, embedder != nil { try await engine.loadIndex() }
+        try await engine.loadIndex()
         let results = try await engine.search(query, mode: mode, filter: filter, page: 1, perPage: limit)
         if let notice = results.notice { printError("note: \(notice)") }
+        if let correction = results.correction {
+            printError("note: did you mean \"\(correction)\"? Showing its results (put the query in quotes to search it as typed).")
+        }
+        if let id = results.arxivID, results.cards.isEmpty { printError("note: \(id) is not in this catalog (`dailypapers harvest` or /submit fetches papers)") }
         for (i, card) in results.cards.enumerated() {
             let date = card.paper.publishedAt.map { Day($0).description } ?? "          "
             print("\(i + 1). \(card.paper.id)  \(date)  \(card.paper.title)")
@@ -101,10 +108,14 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Collection folder; repeat for several.")
     var collection: [String]
 
+    @Option(help: ArgumentHelp("A mode to measure: hybrid, keyword or semantic; repeat for several (default: all three).", valueName: "mode"))
+    var mode: [SearchMode] = []
+
     func run() async throws {
-        let embedder = try modelOptions.loadEmbedder()
-        var modes = SearchMode.allCases
-        if embedder == nil {
+        var modes = mode.isEmpty ? SearchMode.allCases : mode
+        // Keyword search alone needs no model (and no vectors: nothing is embedded).
+        let embedder = modes == [.keyword] ? nil : try modelOptions.loadEmbedder()
+        if embedder == nil, modes != [.keyword] {
             printError("note: the embedding model was not found, so only keyword search is measured: \(ModelOptions.installHint)")
             modes = [.keyword]
         }

@@ -68,13 +68,12 @@ struct Serve: AsyncParsableCommand {
             logger.warning("semantic search is off: the embedding model was not found; search is keyword only. To turn it on, \(ModelOptions.installHint)")
         }
         let engine = SearchEngine(store: store, embedder: embedder, logger: logger)
-        if embedder != nil {
-            let started = ContinuousClock.now
-            let loaded = try await engine.loadIndex()
-            let backlog = try await store.embeddingBacklog(model: embedder!.modelID)
-            logger.info("search indexes loaded", metadata: ["vectors": "\(loaded)", "keyword_documents": "\(engine.keywordIndex?.count ?? 0)", "to_embed": "\(backlog)",
-                                                          "elapsed": "\(ContinuousClock.now - started)"])
-        }
+        let started = ContinuousClock.now
+        let loaded = try await engine.loadIndex()
+        var backlog = 0
+        if let embedder { backlog = try await store.embeddingBacklog(model: embedder.modelID) }
+        logger.info("search indexes loaded", metadata: ["vectors": "\(loaded)", "keyword_documents": "\(engine.keywordIndex.count)", "to_embed": "\(backlog)",
+                                                      "elapsed": "\(ContinuousClock.now - started)"])
         let community = Community(store: store, secret: try await config.secret(store),
                                   configuration: CommunityConfiguration(secureCookies: (config.baseURL ?? "").lowercased().hasPrefix("https://"),
                                                                         arxivBaseURL: config.arxivURL))

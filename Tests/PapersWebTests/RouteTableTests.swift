@@ -20,7 +20,7 @@ import Testing
             .trending, .paper(id), .paper(ArxivID("hep-th/9901001")!), .paperMarkdown(id), .search(nil), .search(search),
             .feedDaily, .feedTrending, .feedSearch(search), .openAPI,
             .signIn(next: "/papers/2506.00001"), .signUp(), .signOut, .settings, .settingsPassword, .settingsTokens,
-            .settingsTokenDelete(1), .submit, .vote(id), .comments(id), .feature(id), .unfeature(id),
+            .settingsTokenDelete(1), .submit, .submitPaper(ArxivID("hep-th/9901001")!), .vote(id), .comments(id), .feature(id), .unfeature(id),
             .commentDelete(PaperComment.ID(1)), .commentHide(PaperComment.ID(1)), .commentUnhide(PaperComment.ID(1)),
             .subscribe, .subscribeAbout(keywords: "diffusion models"), .subscribeConfirm(token: "t"), .unsubscribe(token: "t"),
             .alerts, .newAlert(.author, query: "Ada Lovelace"), .alertDelete(1), .alertsSendVerification, .verifyEmail(token: "t"),
@@ -28,7 +28,7 @@ import Testing
         for route in all {
             switch route {
             case .home, .day, .week, .month, .trending, .paper, .paperMarkdown, .search, .feedDaily, .feedTrending, .feedSearch,
-                 .openAPI, .signIn, .signUp, .signOut, .settings, .settingsPassword, .settingsTokens, .settingsTokenDelete, .submit,
+                 .openAPI, .signIn, .signUp, .signOut, .settings, .settingsPassword, .settingsTokens, .settingsTokenDelete, .submit, .submitPaper,
                  .vote, .comments, .feature, .unfeature, .commentDelete, .commentHide, .commentUnhide, .subscribe, .subscribeAbout,
                  .subscribeConfirm, .unsubscribe, .alerts, .newAlert, .alertDelete, .alertsSendVerification, .verifyEmail:
                 break

@@ -205,6 +205,8 @@ struct FailingStore: PaperStore {
     func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) { throw Failure() }
     func cards(_ ids: [ArxivID]) async throws -> [PaperCard] { throw Failure() }
     func allPapers() async throws -> [Paper] { throw Failure() }
+    func papers(modifiedSince since: Date) async throws -> (papers: [Paper], latest: Date?) { throw Failure() }
+    func latestModification() async throws -> Date? { throw Failure() }
     func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] { throw Failure() }
     func embeddingBacklog(model: String) async throws -> Int { throw Failure() }
     func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws { throw Failure() }

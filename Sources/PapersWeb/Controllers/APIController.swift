@@ -46,7 +46,8 @@ struct APIController: SiteController {
 
     func search(_ request: Request) async throws -> Rendered {
         let parameters = try RequestInput.search(request, required: true)!
-        let limit = try RequestInput.int(request, "limit", default: 50, range: 1...100)
+        // Up to 120, as Hugging Face's (huggingface_hub's list_papers asks for 120).
+        let limit = try RequestInput.int(request, "limit", default: 50, range: 1...120)
         let page = try RequestInput.int(request, "p", default: 0, range: 0...10_000)
         let result = try await catalog.search(parameters.query, mode: parameters.mode, filter: parameters.filter,
                                               page: page + 1, perPage: limit)

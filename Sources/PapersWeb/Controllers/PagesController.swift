@@ -106,6 +106,8 @@ struct PagesController: SiteController {
             return Responses.html(try await renderer.pages(viewer, showing: []).search(SearchParameters(query: ""), result: nil, semanticAvailable: available))
         }
         let result = try await catalog.search(parameters.query, mode: parameters.mode, filter: parameters.filter, page: parameters.page)
+        // An arXiv id or link goes straight to the paper.
+        if result.arxivID != nil, let card = result.cards.first { return Responses.redirecting(to: .paper(card.paper.id)) }
         return Responses.html(try await renderer.pages(viewer, showing: result.cards).search(parameters, result: result, semanticAvailable: available))
     }
 }

@@ -13,7 +13,9 @@ struct SubmissionsController: SiteController {
 
     func addRoutes(to routes: SiteRoutes) {
         routes.members
-            .on(.submitForm) { _, context in renderer.form(context) { $0.submit(FormState(), today: today) } }
+            .on(.submitForm) { request, context in
+                renderer.form(context) { $0.submit(FormState(values: ["id": RequestInput.query(request)["id"] ?? ""]), today: today) }
+            }
             .on(.submit) { request, context in try await submit(request, context) }
         routes.admins
             .on(.feature) { request, context in try await feature(request, context, on: true) }

@@ -11,6 +11,8 @@ struct APIOperation {
     var requestBody: [String: Any]?
     /// Needs an API token (`Authorization: Bearer`).
     var secured = false
+    /// Answered from the response cache, with an `ETag`: a request whose `If-None-Match` names it gets a 304.
+    var conditional = false
     var responses: [String: Any]
     /// Added to the endpoint's path: the Markdown form of a paper page is `/papers/{id}.md`.
     var pathSuffix = ""
@@ -23,6 +25,11 @@ struct APIOperation {
     }
 
     var json: [String: Any] {
+        var responses = responses
+        if conditional {
+            responses["304"] = ["description": "Not modified: the If-None-Match header names the current ETag",
+                                "headers": ["ETag": ["schema": ["type": "string"]]]] as [String: Any]
+        }
         var out: [String: Any] = ["summary": summary, "operationId": operationID, "responses": responses]
         if !parameters.isEmpty { out["parameters"] = parameters }
         if let requestBody { out["requestBody"] = requestBody }
@@ -92,6 +99,8 @@ enum APISchema {
         query("from", "Earliest arXiv publication day, YYYY-MM-DD (empty: no limit)", dayOrEmpty),
         query("to", "Latest arXiv publication day, YYYY-MM-DD (empty: no limit)", dayOrEmpty),
         query("category", "arXiv category, e.g. cs.CL (empty: any)", ["type": "string", "pattern": "^[A-Za-z0-9.-]{0,40}$"]),
+        query("author", "One author's papers only, e.g. Yejin Choi; case, accents and punctuation do not matter (empty: anyone)",
+              ["type": "string", "maxLength": 200]),
     ] }
 }
 
@@ -118,25 +127,25 @@ extension SiteRoute.Endpoint {
                     S.query("p", "Page, from 0", ["type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0]),
                     S.query("limit", "Items per page", ["type": "integer", "minimum": 1, "maximum": 100, "default": 50]),
                 ],
-                responses: ["200": S.json(["type": "array", "items": S.ref("DailyItem")], "Featured papers; [] past the last page"),
+                conditional: true, responses: ["200": S.json(["type": "array", "items": S.ref("DailyItem")], "Featured papers; [] past the last page"),
                             "400": S.error("A parameter is not valid; the message names it")])
         case .apiSearch:
             return APIOperation(
-                summary: "Search papers by keyword, meaning or both", operationID: "searchPapers",
+                summary: "Search papers by keyword, meaning or both; an arXiv id or link is that paper, an author's name puts the author's papers first, and misspelled words are corrected when nothing has them", operationID: "searchPapers",
                 parameters: S.search + [
-                    S.query("limit", "Items", ["type": "integer", "minimum": 1, "maximum": 100, "default": 50]),
+                    S.query("limit", "Items", ["type": "integer", "minimum": 1, "maximum": 120, "default": 50]),
                     S.query("p", "Page, from 0", ["type": "integer", "minimum": 0, "maximum": 10_000, "default": 0]),
                 ],
-                responses: ["200": S.json(["type": "array", "items": S.ref("DailyItem")], "Matches, best first"),
+                conditional: true, responses: ["200": S.json(["type": "array", "items": S.ref("DailyItem")], "Matches, best first"),
                             "400": S.error("A parameter is not valid; the message names it")])
         case .apiPaper:
             return APIOperation(summary: "One paper", operationID: "getPaper", parameters: [S.id],
-                                responses: ["200": S.json(S.ref("Paper"), "The paper"), "400": S.badID, "404": S.noPaper])
+                                conditional: true, responses: ["200": S.json(S.ref("Paper"), "The paper"), "400": S.badID, "404": S.noPaper])
         case .apiSimilar:
             return APIOperation(
                 summary: "Nearest papers by meaning (all-MiniLM-L6-v2 vectors)", operationID: "similarPapers",
                 parameters: [S.id, S.query("limit", "Items", ["type": "integer", "minimum": 1, "maximum": 50, "default": 6])],
-                responses: ["200": S.json(["type": "array", "items": S.ref("DailyItem")], "Most similar first"),
+                conditional: true, responses: ["200": S.json(["type": "array", "items": S.ref("DailyItem")], "Most similar first"),
                             "400": S.error("Not an arXiv id, or limit out of range"), "404": S.noPaper,
                             "503": S.error("No embedding model on this server, or the paper has no vector yet")])
         case .apiVote:
@@ -186,12 +195,12 @@ extension SiteRoute.Endpoint {
                             "404": S.pageError("Not an arXiv id, or no such paper")],
                 pathSuffix: ".md")
         case .feedDaily:
-            return APIOperation(summary: "RSS 2.0 feed of the latest daily page", operationID: "feedDaily", responses: ["200": S.rss("RSS 2.0")])
+            return APIOperation(summary: "RSS 2.0 feed of the latest daily page", operationID: "feedDaily", conditional: true, responses: ["200": S.rss("RSS 2.0")])
         case .feedTrending:
-            return APIOperation(summary: "RSS 2.0 feed of the trending list", operationID: "feedTrending", responses: ["200": S.rss("RSS 2.0")])
+            return APIOperation(summary: "RSS 2.0 feed of the trending list", operationID: "feedTrending", conditional: true, responses: ["200": S.rss("RSS 2.0")])
         case .feedSearch:
             return APIOperation(summary: "RSS 2.0 feed of a search (its first 50 matches)", operationID: "feedSearch", parameters: S.search,
-                                responses: ["200": S.rss("RSS 2.0"), "400": S.pageError("A parameter is not valid; the message names it")])
+                                conditional: true, responses: ["200": S.rss("RSS 2.0"), "400": S.pageError("A parameter is not valid; the message names it")])
         case .openAPI:
             return APIOperation(summary: "This document", operationID: "openAPI",
                                 responses: ["200": S.json(["type": "object"], "OpenAPI 3.1 document")])

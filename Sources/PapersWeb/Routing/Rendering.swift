@@ -47,7 +47,22 @@ struct ResponseCache: Sendable {
         if request.headers[.authorization] != nil || request.headers[.cookie]?.contains(Community.sessionCookie + "=") == true {
             return try await build().response
         }
-        return try await cache.value(for: request.uri.description, compute: build).response
+        let rendered = try await cache.value(for: request.uri.description) {
+            var rendered = try await build()
+            if rendered.status == .ok { rendered.etag = rendered.bodyHash }
+            return rendered
+        }
+        return Self.conditional(request, rendered)
+    }
+
+    /// The answer, or 304 Not Modified without a body when the client's `If-None-Match`
+    /// names its `ETag` (feed readers and API clients poll).
+    static func conditional(_ request: Request, _ rendered: Rendered) -> Response {
+        if let etag = rendered.etag, let sent = request.headers[.ifNoneMatch],
+           sent.split(separator: ",").contains(where: { let tag = $0.trimmingCharacters(in: .whitespaces); return tag == etag || tag == "W/" + etag || tag == "*" }) {
+            return Response(status: .notModified, headers: [.eTag: etag])
+        }
+        return rendered.response
     }
 
     /// A page: the cached anonymous version for visitors, a fresh one for members.

@@ -100,6 +100,10 @@ enum RequestInput {
             }
             parameters.filter.category = category
         }
+        if let author = params["author"], !author.isEmpty {
+            guard author.unicodeScalars.count <= 200 else { throw WebError.badRequest("author is longer than 200 characters") }
+            parameters.filter.author = author
+        }
         parameters.page = try int(request, "page", default: 1, range: 1...10_000)
         return parameters
     }

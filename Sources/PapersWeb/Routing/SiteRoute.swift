@@ -30,6 +30,8 @@ public enum SiteRoute: Sendable, Hashable {
     case settingsTokens
     case settingsTokenDelete(Int64)
     case submit
+    /// The submit form with an id filled in (from a search for a paper this site lacks).
+    case submitPaper(ArxivID)
     case vote(ArxivID)
     case comments(ArxivID)
     case feature(ArxivID)
@@ -71,7 +73,7 @@ public enum SiteRoute: Sendable, Hashable {
         case .settingsPassword: .settingsPassword
         case .settingsTokens: .settingsTokens
         case .settingsTokenDelete: .settingsTokenDelete
-        case .submit: .submitForm
+        case .submit, .submitPaper: .submitForm
         case .vote: .vote
         case .comments: .comment
         case .feature: .feature
@@ -103,6 +105,7 @@ public enum SiteRoute: Sendable, Hashable {
         case let .settingsTokenDelete(id): (["token": String(id)], [])
         case let .commentDelete(id), let .commentHide(id), let .commentUnhide(id): (["comment": String(id.rawValue)], [])
         case let .subscribeAbout(keywords): ([:], [("keywords", keywords)])
+        case let .submitPaper(id): ([:], [("id", id.rawValue)])
         case let .subscribeConfirm(token), let .unsubscribe(token), let .verifyEmail(token): ([:], [("token", token)])
         case let .newAlert(kind, query): ([:], [("kind", kind.rawValue), ("query", query)])
         case let .alertDelete(id): (["alert": String(id)], [])
@@ -266,7 +269,7 @@ public struct SearchParameters: Sendable, Hashable {
 
     func queryItems(includePage: Bool) -> [(String, String?)] {
         [("q", query), ("mode", mode == .hybrid ? nil : mode.rawValue),
-         ("from", filter.from?.description), ("to", filter.to?.description), ("category", filter.category),
+         ("from", filter.from?.description), ("to", filter.to?.description), ("category", filter.category), ("author", filter.author),
          ("page", includePage && page > 1 ? String(page) : nil)]
     }
 

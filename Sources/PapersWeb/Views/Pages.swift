@@ -133,8 +133,29 @@ struct Pages {
         let query = parameters.query
         let previous = result.page > 1 ? HTML("<a rel=\"prev\" href=\"\(SiteRoute.search(parameters.with(page: result.page - 1)).url)\">← Previous</a>") : .empty
         let next = result.page < result.pageCount ? HTML("<a rel=\"next\" href=\"\(SiteRoute.search(parameters.with(page: result.page + 1)).url)\">Next →</a>") : .empty
-        let content = result.cards.isEmpty ? HTML("<p class=\"empty\">No paper matches “\(query)”.</p>") : CardView.list(result.cards, now: now, viewer: viewer)
-        let notice = result.notice.map { (n: String) -> HTML in "<p class=\"notice\">\(n)</p>" }
+        var content = result.cards.isEmpty ? HTML("<p class=\"empty\">No paper matches “\(query)”.</p>") : CardView.list(result.cards, now: now, viewer: viewer)
+        if let id = result.arxivID, result.cards.isEmpty {
+            content = """
+                <p class="empty">arXiv:\(id.rawValue) is not in this catalog yet.
+                <a href="\(SiteRoute.submitPaper(id).url)">Fetch it from arXiv</a> and put it on today's page,
+                or read it <a href="https://arxiv.org/abs/\(id.rawValue)">on arXiv</a>.</p>
+                """
+        }
+        var notices = [HTML]()
+        if let n = result.notice { notices.append("<p class=\"notice\">\(n)</p>") }
+        if let correction = result.correction {
+            var corrected = parameters
+            corrected.query = correction
+            corrected.page = 1
+            var asTyped = parameters
+            asTyped.query = "\"\(query)\""
+            asTyped.page = 1
+            notices.append("""
+                <p class="notice">Did you mean <a href="\(SiteRoute.search(corrected).url)"><strong>\(correction)</strong></a>? Showing its results.
+                Search for <a href="\(SiteRoute.search(asTyped).url)">“\(query)”</a> as typed instead.</p>
+                """)
+        }
+        let notice = notices.joined()
         return layout(title: "Search: \(query)", siteName: siteName, query: query, body: """
             <h1>Search</h1>
             \(form)
@@ -160,6 +181,7 @@ struct Pages {
           <label>From <input type="date" name="from" value="\(p.filter.from?.description ?? "")"></label>
           <label>To <input type="date" name="to" value="\(p.filter.to?.description ?? "")"></label>
           <label>Category <input type="text" name="category" value="\(p.filter.category ?? "")" placeholder="cs.CL" size="8"></label>
+          <label>Author <input type="text" name="author" value="\(p.filter.author ?? "")" placeholder="Yejin Choi" size="14"></label>
           <button type="submit">Search</button>
           \(semanticAvailable ? HTML.empty : HTML("<p class=\"notice\">Keyword search only: this server has no embedding model.</p>"))
         </form>
