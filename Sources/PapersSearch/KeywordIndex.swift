@@ -292,6 +292,14 @@ public final class KeywordIndex: Sendable {
         }
     }
 
+    /// The papers in an arXiv category with their publication instants, newest first.
+    public func papers(inCategory category: String) -> [(id: ArxivID, published: Date?)] {
+        storage.withLock { s in
+            s.categories.indices.filter { s.live[$0] && s.categories[$0].contains(category) }
+                .map { (s.ids[$0], s.published[$0]) }
+        }.sorted { ($0.published ?? .distantPast, $0.id) > ($1.published ?? .distantPast, $1.id) }
+    }
+
     /// The papers of an author (the name as written anywhere: case, accents and punctuation
     /// do not matter), newest first.
     public func papers(byAuthor name: String) -> [ArxivID] {

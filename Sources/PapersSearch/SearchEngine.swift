@@ -103,7 +103,7 @@ public final class SearchEngine: Sendable {
     /// Loads every stored vector of the model, and every paper's words, into memory.
     @discardableResult
     public func loadIndex() async throws -> Int {
-        try await loadKeywordIndex()
+        try await refreshKeywordIndex()
         guard let embedder, let index else { return 0 }
         index.upsert(try await store.embeddings(model: embedder.modelID))
         return index.count
@@ -112,7 +112,7 @@ public final class SearchEngine: Sendable {
     /// Keeps the keyword index up to date: everything on the first search (when `loadIndex`
     /// did not run), then, at most once a second, the papers written since (by any process:
     /// an import, a harvest, a submission, another node).
-    func loadKeywordIndex() async throws {
+    public func refreshKeywordIndex() async throws {
         let now = ContinuousClock.now
         let due: Date?? = keywordState.withLock { state in
             guard !state.busy, state.checked.map({ now - $0 >= Self.keywordRefreshInterval }) ?? true else { return .none }
@@ -188,7 +188,7 @@ public final class SearchEngine: Sendable {
             return SearchResults(cards: offset == 0 ? cards : [], total: cards.count, page: page, perPage: perPage, mode: mode,
                                  notice: notice, arxivID: id)
         }
-        try await loadKeywordIndex()
+        try await refreshKeywordIndex()
         // A word no paper has is searched as the index's closest word, and the correction is
         // offered ("did you mean"). Quotes keep the words as typed.
         let correction = text.contains("\"") ? nil : keywordIndex.correction(of: text)

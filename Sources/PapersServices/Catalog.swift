@@ -57,6 +57,28 @@ public final class Catalog: Sendable {
         return try await store.featuredCards(FeaturedQuery(submitter: submitter, page: .init(sort: sort, limit: limit, offset: offset)))
     }
 
+    /// A category's papers published on `day` (the newest day with any when nil), newest
+    /// first, with the nearest such days before and after; nil when the category has none.
+    public func category(_ category: String, on day: Day?) async throws -> (day: Day, cards: [PaperCard], previous: Day?, next: Day?)? {
+        try await searchEngine.refreshKeywordIndex()
+        let papers = searchEngine.keywordIndex.papers(inCategory: category).compactMap { paper in paper.published.map { (paper.id, Day($0)) } }
+        let days = Array(Set(papers.map(\.1))).sorted()
+        guard let shown = day ?? days.last else { return nil }
+        let ids = papers.filter { $0.1 == shown }.map(\.0)
+        return (shown, try await store.cards(ids), days.last { $0 < shown }, days.first { $0 > shown })
+    }
+
+    /// The trending list narrowed to one category.
+    public func trending(inCategory category: String) async throws -> [PaperCard] {
+        try await trending().filter { $0.paper.categories.contains(category) }
+    }
+
+    /// Every paper of an author (the name as written anywhere), newest first.
+    public func papers(byAuthor name: String) async throws -> [PaperCard] {
+        try await searchEngine.refreshKeywordIndex()
+        return try await store.cards(searchEngine.keywordIndex.papers(byAuthor: name))
+    }
+
     /// The nearest days with papers before and after `day`.
     public func neighbours(of day: Day) async throws -> (previous: Day?, next: Day?) {
         try await cache.value(for: "neighbours|\(day)") {

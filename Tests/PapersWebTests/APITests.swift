@@ -108,7 +108,9 @@ import FoundationXML
         try await application.test(.router) { client in
             for operation in operations {
                 let path = operation.path
-                let uri = path.replacingOccurrences(of: "{id}", with: "2506.00001") + (path.contains("search") ? "?q=sparse" : "")
+                let query = path.contains("search") ? "?q=sparse" : path.hasSuffix("category.xml") ? "?category=cs.LG"
+                    : path.hasSuffix("author.xml") ? "?name=Ada+Lovelace" : ""
+                let uri = path.replacingOccurrences(of: "{id}", with: "2506.00001") + query
                 if operation.get {
                     // Without a model, similar papers answer 503 as documented.
                     let expected: UInt = path.hasSuffix("/similar") ? 503 : 200

@@ -18,16 +18,18 @@ import Testing
         let all: [SiteRoute] = [
             .home, .day(Day("2025-06-03")!, sort: .trending), .week(ISOWeek("2025-W23")!), .month(YearMonth("2025-06")!, sort: .newest),
             .trending, .paper(id), .paper(ArxivID("hep-th/9901001")!), .paperMarkdown(id), .search(nil), .search(search),
-            .feedDaily, .feedTrending, .feedSearch(search), .openAPI,
+            .category("cs.LG"), .category("cs.LG", day: Day("2025-06-01")!), .category("cs.LG", trending: true), .author("Ada Lovelace"),
+            .feedDaily, .feedTrending, .feedSearch(search), .feedCategory("cs.LG"), .feedAuthor("Ada Lovelace"), .openAPI,
             .signIn(next: "/papers/2506.00001"), .signUp(), .signOut, .settings, .settingsPassword, .settingsTokens,
             .settingsTokenDelete(1), .submit, .submitPaper(ArxivID("hep-th/9901001")!), .vote(id), .comments(id), .feature(id), .unfeature(id),
             .commentDelete(PaperComment.ID(1)), .commentHide(PaperComment.ID(1)), .commentUnhide(PaperComment.ID(1)),
-            .subscribe, .subscribeAbout(keywords: "diffusion models"), .subscribeConfirm(token: "t"), .unsubscribe(token: "t"),
+            .subscribe, .subscribeAbout(keywords: "diffusion models"), .subscribeCategory("cs.LG"), .subscribeConfirm(token: "t"), .unsubscribe(token: "t"),
             .alerts, .newAlert(.author, query: "Ada Lovelace"), .alertDelete(1), .alertsSendVerification, .verifyEmail(token: "t"),
         ]
         for route in all {
             switch route {
-            case .home, .day, .week, .month, .trending, .paper, .paperMarkdown, .search, .feedDaily, .feedTrending, .feedSearch,
+            case .home, .day, .week, .month, .trending, .paper, .paperMarkdown, .search, .category, .author, .feedDaily, .feedTrending,
+                 .feedSearch, .feedCategory, .feedAuthor, .subscribeCategory,
                  .openAPI, .signIn, .signUp, .signOut, .settings, .settingsPassword, .settingsTokens, .settingsTokenDelete, .submit, .submitPaper,
                  .vote, .comments, .feature, .unfeature, .commentDelete, .commentHide, .commentUnhide, .subscribe, .subscribeAbout,
                  .subscribeConfirm, .unsubscribe, .alerts, .newAlert, .alertDelete, .alertsSendVerification, .verifyEmail:
@@ -38,7 +40,7 @@ import Testing
     }()
 
     static let parameterSamples = ["day": "2025-06-03", "week": "2025-W23", "month": "2025-06", "id": "2506.00001",
-                                   "token": "1", "comment": "1", "alert": "1"]
+                                   "token": "1", "comment": "1", "alert": "1", "category": "cs.LG", "name": "Ada%20Lovelace"]
 
     /// A pattern as Hummingbird names a matched route (`/papers/{id}`), which is what metrics record.
     static func label(_ pattern: String) -> String {

@@ -114,7 +114,7 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         _ = try await store.write(ImportBatch(papers: [paper]))
         let page = try await get(Fixture.app(store: store), "/papers/2506.00001")
         #expect(page.status == 200)
-        for text in ["Sparse Mixtures of Experts at Scale", "Ada Lovelace, Alan Turing", "We study things.",
+        for text in ["Sparse Mixtures of Experts at Scale", "<a href=\"/authors/Ada%20Lovelace\">Ada Lovelace</a>, <a href=\"/authors/Alan%20Turing\">Alan Turing</a>", "We study things.",
                      "https://arxiv.org/abs/2506.00001", "https://arxiv.org/pdf/2506.00001",
                      "https://github.com/example/moe", "★ 321", "https://example.org/moe", "<span class=\"count\">40</span>",
                      "href=\"/papers/date/2025-06-03\"", "submitted by Akhaliq (akhaliq)", "Published on arXiv Jun 1",

@@ -14,6 +14,8 @@ struct FeedsController: SiteController {
             .on(.feedDaily) { request, _ in try await cache.respond(request) { try await daily() } }
             .on(.feedTrending) { request, _ in try await cache.respond(request) { try await trending() } }
             .on(.feedSearch) { request, _ in try await cache.respond(request) { try await search(request) } }
+            .on(.feedCategory) { request, _ in try await cache.respond(request) { try await category(request) } }
+            .on(.feedAuthor) { request, _ in try await cache.respond(request) { try await author(request) } }
     }
 
     func daily() async throws -> Rendered {
@@ -34,6 +36,27 @@ struct FeedsController: SiteController {
         let result = try await catalog.search(parameters.query, mode: parameters.mode, filter: parameters.filter, page: 1, perPage: 50)
         return rss(title: "\(siteName): search “\(parameters.query)”", description: "Papers matching \(parameters.query)",
                    link: .search(parameters), feed: .feedSearch(parameters), cards: result.cards)
+    }
+
+    /// A category's newest 50 papers (by arXiv publication).
+    func category(_ request: Request) async throws -> Rendered {
+        let category = try RequestInput.category(RequestInput.query(request)["category"] ?? "")
+        var cards = [PaperCard]()
+        var day: Day?
+        while cards.count < 50, let found = try await catalog.category(category, on: day) {
+            cards += found.cards
+            guard let previous = found.previous else { break }
+            day = previous
+        }
+        return rss(title: "\(siteName): \(category)", description: "New papers in \(category)",
+                   link: .category(category), feed: .feedCategory(category), cards: Array(cards.prefix(50)))
+    }
+
+    /// An author's newest 50 papers.
+    func author(_ request: Request) async throws -> Rendered {
+        let name = try RequestInput.authorName(RequestInput.query(request)["name"] ?? "")
+        return rss(title: "\(siteName): papers by \(name)", description: "Papers by \(name)",
+                   link: .author(name), feed: .feedAuthor(name), cards: Array(try await catalog.papers(byAuthor: name).prefix(50)))
     }
 
     func rss(title: String, description: String, link: SiteRoute, feed: SiteRoute, cards: [PaperCard]) -> Rendered {

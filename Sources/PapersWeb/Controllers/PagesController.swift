@@ -33,6 +33,14 @@ struct PagesController: SiteController {
                 return try await cache.respond(request, context) { try await paper(text, $0) }
             }
             .on(.search) { request, context in try await cache.respond(request, context) { try await search(request, $0) } }
+            .on(.category) { request, context in
+                let category = try RequestInput.category(try RequestInput.parameter(context, "category"))
+                return try await cache.respond(request, context) { try await categoryPage(request, category, $0) }
+            }
+            .on(.author) { request, context in
+                let name = try RequestInput.authorName(try RequestInput.parameter(context, "name"))
+                return try await cache.respond(request, context) { try await authorPage(name, $0) }
+            }
     }
 
     func home(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {
@@ -98,6 +106,32 @@ struct PagesController: SiteController {
         let comments = try await app.communityService?.comments(paper: id) ?? []
         return Responses.html(try await renderer.pages(viewer, showing: [card] + (similar ?? [])).paper(
             card, featured: featured, similar: similar, semanticAvailable: catalog.searchEngine.semanticAvailable, comments: comments))
+    }
+
+    /// A category's papers by publication day, newest first, or its trending list (`?sort=trending`).
+    func categoryPage(_ request: Request, _ category: String, _ viewer: Viewer?) async throws -> Rendered {
+        let query = RequestInput.query(request)
+        if let sort = query["sort"], !sort.isEmpty {
+            guard sort == "trending" else { throw WebError.badRequest("sort \"\(sort)\" is not trending (or leave it out for the newest)") }
+            let cards = try await catalog.trending(inCategory: category)
+            return Responses.html(try await renderer.pages(viewer, showing: cards).category(category, day: nil, cards: cards, previous: nil, next: nil))
+        }
+        var day: Day?
+        if let text = query["date"], !text.isEmpty {
+            guard let parsed = Day(text) else { throw WebError.badRequest("date \"\(text)\" is not a valid date (YYYY-MM-DD)") }
+            day = parsed
+        }
+        guard let found = try await catalog.category(category, on: day) else {
+            throw WebError.notFound("No paper in this catalog is in \(category).")
+        }
+        return Responses.html(try await renderer.pages(viewer, showing: found.cards)
+            .category(category, day: found.day, cards: found.cards, previous: found.previous, next: found.next))
+    }
+
+    func authorPage(_ name: String, _ viewer: Viewer?) async throws -> Rendered {
+        let cards = try await catalog.papers(byAuthor: name)
+        guard !cards.isEmpty else { throw WebError.notFound("No paper in this catalog is by \(name).") }
+        return Responses.html(try await renderer.pages(viewer, showing: cards).author(name, cards: cards))
     }
 
     func search(_ request: Request, _ viewer: Viewer?) async throws -> Rendered {

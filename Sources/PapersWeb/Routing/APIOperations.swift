@@ -201,6 +201,15 @@ extension SiteRoute.Endpoint {
         case .feedSearch:
             return APIOperation(summary: "RSS 2.0 feed of a search (its first 50 matches)", operationID: "feedSearch", parameters: S.search,
                                 conditional: true, responses: ["200": S.rss("RSS 2.0"), "400": S.pageError("A parameter is not valid; the message names it")])
+        case .feedCategory:
+            return APIOperation(summary: "RSS 2.0 feed of an arXiv category's newest 50 papers", operationID: "feedCategory",
+                                parameters: [S.query("category", "arXiv category, e.g. cs.CL", ["type": "string", "pattern": "^[A-Za-z0-9.-]{1,40}$"], required: true)],
+                                conditional: true, responses: ["200": S.rss("RSS 2.0"), "400": S.pageError("No category, or not one such as cs.CL")])
+        case .feedAuthor:
+            return APIOperation(summary: "RSS 2.0 feed of an author's newest 50 papers", operationID: "feedAuthor",
+                                parameters: [S.query("name", "The author's name, e.g. Yejin Choi (case, accents and punctuation do not matter)",
+                                                     ["type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\t\\n\\u000b\\f\\r ]"], required: true)],
+                                conditional: true, responses: ["200": S.rss("RSS 2.0"), "400": S.pageError("No name, or a blank one")])
         case .openAPI:
             return APIOperation(summary: "This document", operationID: "openAPI",
                                 responses: ["200": S.json(["type": "object"], "OpenAPI 3.1 document")])

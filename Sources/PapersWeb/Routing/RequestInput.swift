@@ -40,9 +40,27 @@ enum RequestInput {
         return id
     }
 
-    /// A path parameter, as text.
+    /// A path parameter, as text (percent-decoded).
     static func parameter(_ context: some RequestContext, _ name: String) throws -> String {
-        try context.parameters.require(name)
+        let raw = try context.parameters.require(name)
+        return raw.contains("%") ? raw.removingPercentEncoding ?? raw : raw
+    }
+
+    /// An arXiv category (`cs.CL`, `hep-th`): letters, digits, dots and hyphens, at most 40.
+    static func category(_ text: String, _ name: String = "category") throws -> String {
+        guard !text.isEmpty, text.utf8.count <= 40, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
+            throw WebError.badRequest("\(name) \"\(text)\" is not an arXiv category such as cs.CL")
+        }
+        return text
+    }
+
+    /// An author's name as a page or feed takes it: not blank, at most 200 characters.
+    static func authorName(_ text: String, _ name: String = "name") throws -> String {
+        let trimmed = text.trimmingCharacters(in: blank)
+        guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= 200 else {
+            throw WebError.badRequest("\(name) must be an author's name of 1 to 200 characters")
+        }
+        return trimmed
     }
 
     /// A local path to go back to after a form: only paths on this site.
@@ -95,10 +113,7 @@ enum RequestInput {
             if name == "from" { parameters.filter.from = day } else { parameters.filter.to = day }
         }
         if let category = params["category"], !category.isEmpty {
-            guard category.utf8.count <= 40, category.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
-                throw WebError.badRequest("category \"\(category)\" is not an arXiv category such as cs.CL")
-            }
-            parameters.filter.category = category
+            parameters.filter.category = try Self.category(category)
         }
         if let author = params["author"], !author.isEmpty {
             guard author.unicodeScalars.count <= 200 else { throw WebError.badRequest("author is longer than 200 characters") }

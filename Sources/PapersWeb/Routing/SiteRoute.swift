@@ -15,11 +15,17 @@ public enum SiteRoute: Sendable, Hashable {
     case trending
     case paper(ArxivID)
     case paperMarkdown(ArxivID)
+    /// A category's papers: those published on a day (the newest when nil), or its trending list.
+    case category(String, day: Day? = nil, trending: Bool = false)
+    /// Every paper of an author.
+    case author(String)
     /// The search page; nil is the empty form (and the target of every search form).
     case search(SearchParameters?)
     case feedDaily
     case feedTrending
     case feedSearch(SearchParameters)
+    case feedCategory(String)
+    case feedAuthor(String)
     case openAPI
     // Community
     case signIn(next: String? = nil)
@@ -43,6 +49,8 @@ public enum SiteRoute: Sendable, Hashable {
     case subscribe
     /// The subscribe form with its keywords filled in (from a search).
     case subscribeAbout(keywords: String)
+    /// The subscribe form narrowed to a category (from a category page).
+    case subscribeCategory(String)
     case subscribeConfirm(token: String)
     case unsubscribe(token: String)
     case alerts
@@ -61,6 +69,10 @@ public enum SiteRoute: Sendable, Hashable {
         case .month: .month
         case .trending: .trending
         case .paper, .paperMarkdown: .paper
+        case .category: .category
+        case .author: .author
+        case .feedCategory: .feedCategory
+        case .feedAuthor: .feedAuthor
         case .search: .search
         case .feedDaily: .feedDaily
         case .feedTrending: .feedTrending
@@ -81,7 +93,7 @@ public enum SiteRoute: Sendable, Hashable {
         case .commentDelete: .commentDelete
         case .commentHide: .commentHide
         case .commentUnhide: .commentUnhide
-        case .subscribe, .subscribeAbout: .subscribeForm
+        case .subscribe, .subscribeAbout, .subscribeCategory: .subscribeForm
         case .subscribeConfirm: .subscribeConfirmForm
         case .unsubscribe: .unsubscribeForm
         case .alerts, .newAlert: .alerts
@@ -99,6 +111,12 @@ public enum SiteRoute: Sendable, Hashable {
         case let .month(month, sort): (["month": month.description], [("sort", sort?.rawValue)])
         case let .paper(id), let .vote(id), let .comments(id), let .feature(id), let .unfeature(id): (["id": id.rawValue], [])
         case let .paperMarkdown(id): (["id": id.rawValue + ".md"], [])
+        case let .category(category, day, trending):
+            (["category": SiteURL.encodeSegment(category)], [("date", day?.description), ("sort", trending ? "trending" : nil)])
+        case let .author(name): (["name": SiteURL.encodeSegment(name)], [])
+        case let .feedCategory(category): ([:], [("category", category)])
+        case let .feedAuthor(name): ([:], [("name", name)])
+        case let .subscribeCategory(category): ([:], [("categories", category)])
         case let .search(p): ([:], p?.queryItems(includePage: true) ?? [])
         case let .feedSearch(p): ([:], p.queryItems(includePage: false))
         case let .signIn(next), let .signUp(next): ([:], [("next", next)])
@@ -127,9 +145,9 @@ extension SiteRoute {
     /// metrics label requests by the pattern, and `SiteRoute` fills the patterns in to make links.
     public enum Endpoint: String, Sendable, CaseIterable {
         // Pages (PagesController)
-        case home, day, week, month, trending, paper, search
+        case home, day, week, month, trending, paper, search, category, author
         // Feeds (FeedsController)
-        case feedDaily, feedTrending, feedSearch
+        case feedDaily, feedTrending, feedSearch, feedCategory, feedAuthor
         // JSON API (APIController, and the API sides of votes, comments and submissions)
         case apiDailyPapers, apiSearch, apiPaper, apiSimilar, openAPI
         case apiVote, apiComments, apiPostComment, apiSubmit
@@ -168,6 +186,10 @@ extension SiteRoute {
             case .feedDaily: "/feeds/daily.xml"
             case .feedTrending: "/feeds/trending.xml"
             case .feedSearch: "/feeds/search.xml"
+            case .feedCategory: "/feeds/category.xml"
+            case .feedAuthor: "/feeds/author.xml"
+            case .category: "/papers/category/:category"
+            case .author: "/authors/:name"
             case .apiDailyPapers: "/api/daily_papers"
             case .apiSearch: "/api/papers/search"
             case .apiPaper: "/api/papers/:id"
@@ -231,6 +253,11 @@ public struct SiteURL: Sendable, Hashable, CustomStringConvertible {
 
     /// Absolute, for feeds and e-mail.
     public func absolute(base: String) -> String { base + path }
+
+    /// A path segment: like a query value, but a space is `%20` (a `+` in a path is a plus).
+    static func encodeSegment(_ s: String) -> String {
+        encode(s).replacingOccurrences(of: "+", with: "%20")
+    }
 
     static func encode(_ s: String) -> String {
         var out = ""

@@ -15,6 +15,7 @@ enum CardView {
             extras.append("<span class=\"submitter\">· submitted by \(submitter.user)</span>")
         }
         if let stars = paper.githubStars, paper.githubRepo != nil { extras.append("<span title=\"GitHub stars\">· ★ \(stars)</span>") }
+        if let category = paper.categories.first { extras.append("<a class=\"tag\" href=\"\(SiteRoute.category(category).url)\">\(category)</a>") }
         return """
         <article class="card">
           <h3><a href="\(SiteRoute.paper(paper.id).url)">\(paper.title)</a></h3>

@@ -1,6 +1,7 @@
 import Foundation
 import PapersCore
 import PapersSearch
+import PapersServices
 
 /// Page bodies. Every function returns a whole page through `Layout.page`.
 struct Pages {
@@ -50,6 +51,46 @@ struct Pages {
             """)
     }
 
+    /// A category's papers published on `day` (with links to the days before and after), or,
+    /// without a day, its trending list.
+    func category(_ category: String, day: Day?, cards: [PaperCard], previous: Day?, next: Day?) -> HTML {
+        let heading = day.map { "\(category) · \(DisplayDate.short($0, now: now))" } ?? "\(category) · trending"
+        let nav: HTML = """
+        <div class="pager">
+          \(previous.map { (d: Day) -> HTML in "<a rel=\"prev\" href=\"\(SiteRoute.category(category, day: d).url)\">← Previous</a>" })
+          \(next.map { (d: Day) -> HTML in "<a rel=\"next\" href=\"\(SiteRoute.category(category, day: d).url)\">Next →</a>" })
+          <span class="spacer"></span>
+          <span class="sorts">Sort:\(day == nil ? "<a href=\"\(SiteRoute.category(category).url)\">Newest</a> <strong>Trending</strong>" as HTML
+                                              : "<strong>Newest</strong> <a href=\"\(SiteRoute.category(category, trending: true).url)\">Trending</a>" as HTML)</span>
+        </div>
+        """
+        let content = cards.isEmpty
+            ? HTML("<p class=\"empty\">Nothing in \(category) has been featured in the last \(Catalog.trendingWindowDays) days.</p>")
+            : CardView.list(cards, now: now, viewer: viewer)
+        return layout(title: heading, siteName: siteName, body: """
+            <h1>\(heading)</h1>
+            <p class="follow">Papers in the arXiv category \(category)\(day == nil ? "" : ", by the day arXiv published them"):
+            <a href="\(SiteRoute.feedCategory(category).url)">RSS</a> ·
+            <a href="\(SiteRoute.subscribeCategory(category).url)">Mail me new papers in \(category)</a></p>
+            \(nav)
+            \(content)
+            """)
+    }
+
+    /// Every paper of an author, newest first.
+    func author(_ name: String, cards: [PaperCard]) -> HTML {
+        let alert = SiteRoute.newAlert(.author, query: name)
+        let mail: HTML = viewer?.member == nil
+            ? "<a href=\"\(SiteRoute.signIn(next: alert.url.path).url)\">Sign in</a> to be mailed new papers by \(name)"
+            : "<a href=\"\(alert.url)\">Mail me new papers by \(name)</a>"
+        return layout(title: name, siteName: siteName, body: """
+            <h1>\(name)</h1>
+            <p class="follow">\(cards.count) paper\(cards.count == 1 ? "" : "s") in this catalog, newest first:
+            <a href="\(SiteRoute.feedAuthor(name).url)">RSS</a> · \(mail)</p>
+            \(CardView.list(cards, now: now, viewer: viewer))
+            """)
+    }
+
     func trending(_ cards: [PaperCard], windowDays: Int) -> HTML {
         let content = cards.isEmpty
             ? HTML("<p class=\"empty\">Nothing has been featured in the last \(windowDays) days.</p>")
@@ -91,11 +132,12 @@ struct Pages {
             return "<li><a href=\"\(SiteRoute.day(entry.day).url)\">\(DisplayDate.short(entry.day, now: now))</a>\(by)</li>"
         }
         let published = p.publishedAt.map { (d: Date) -> HTML in "<p>Published on arXiv \(DisplayDate.short(d, now: now))\(p.version > 0 ? " (v\(p.version))" : "")</p>" }
-        let categories = p.categories.map { (c: String) -> HTML in "<span class=\"tag\">\(c)</span> " }
+        let categories = p.categories.map { (c: String) -> HTML in "<a class=\"tag\" href=\"\(SiteRoute.category(c).url)\">\(c)</a> " }
+        let authors = p.authors.map { (name: String) -> HTML in "<a href=\"\(SiteRoute.author(name).url)\">\(name)</a>" }
         return layout(title: p.title, siteName: siteName, body: """
             <article class="paper">
             <h1>\(p.title)</h1>
-            <p class="authors">\(p.authors.joined(separator: ", "))</p>
+            <p class="authors">\(authors.joined(separator: ", "))</p>
             \(published)
             <p>\(categories)</p>
             <p class="links">\(links.joined(separator: " "))</p>
