@@ -32,15 +32,7 @@ struct Pages {
             let label = s == .upvotes ? "Upvotes" : s == .trending ? "Trending" : "Newest"
             return s == sort ? "<strong>\(label)</strong>" : "<a href=\"\(period.route(s == .upvotes ? nil : s).url)\">\(label)</a>"
         }
-        let nav: HTML = """
-        <div class="pager">
-          \(previous.map { (r: SiteRoute) -> HTML in "<a rel=\"prev\" href=\"\(r.url)\">← Previous</a>" })
-          \(next.map { (r: SiteRoute) -> HTML in "<a rel=\"next\" href=\"\(r.url)\">Next →</a>" })
-          \(extraNav)
-          <span class="spacer"></span>
-          <span class="sorts">Sort:\(sorts)</span>
-        </div>
-        """
+        let nav = pager(previous: previous, next: next, extra: extraNav, sorts: sorts.joined())
         let content = cards.isEmpty
             ? HTML("<p class=\"empty\">No papers were featured in this period.</p>")
             : CardView.list(cards, now: now, viewer: viewer)
@@ -51,19 +43,27 @@ struct Pages {
             """)
     }
 
+    /// Previous and next links, and the sort choices.
+    func pager(previous: SiteRoute?, next: SiteRoute?, extra: HTML = .empty, sorts: HTML) -> HTML {
+        """
+        <div class="pager">
+          \(previous.map { (r: SiteRoute) -> HTML in "<a rel=\"prev\" href=\"\(r.url)\">← Previous</a>" })
+          \(next.map { (r: SiteRoute) -> HTML in "<a rel=\"next\" href=\"\(r.url)\">Next →</a>" })
+          \(extra)
+          <span class="spacer"></span>
+          <span class="sorts">Sort:\(sorts)</span>
+        </div>
+        """
+    }
+
     /// A category's papers published on `day` (with links to the days before and after), or,
     /// without a day, its trending list.
     func category(_ category: String, day: Day?, cards: [PaperCard], previous: Day?, next: Day?) -> HTML {
         let heading = day.map { "\(category) · \(DisplayDate.short($0, now: now))" } ?? "\(category) · trending"
-        let nav: HTML = """
-        <div class="pager">
-          \(previous.map { (d: Day) -> HTML in "<a rel=\"prev\" href=\"\(SiteRoute.category(category, day: d).url)\">← Previous</a>" })
-          \(next.map { (d: Day) -> HTML in "<a rel=\"next\" href=\"\(SiteRoute.category(category, day: d).url)\">Next →</a>" })
-          <span class="spacer"></span>
-          <span class="sorts">Sort:\(day == nil ? "<a href=\"\(SiteRoute.category(category).url)\">Newest</a> <strong>Trending</strong>" as HTML
-                                              : "<strong>Newest</strong> <a href=\"\(SiteRoute.category(category, trending: true).url)\">Trending</a>" as HTML)</span>
-        </div>
-        """
+        let sorts: HTML = day == nil
+            ? "<a href=\"\(SiteRoute.category(category).url)\">Newest</a> <strong>Trending</strong>"
+            : "<strong>Newest</strong> <a href=\"\(SiteRoute.category(category, trending: true).url)\">Trending</a>"
+        let nav = pager(previous: previous.map { .category(category, day: $0) }, next: next.map { .category(category, day: $0) }, sorts: sorts)
         let content = cards.isEmpty
             ? HTML("<p class=\"empty\">Nothing in \(category) has been featured in the last \(Catalog.trendingWindowDays) days.</p>")
             : CardView.list(cards, now: now, viewer: viewer)
