@@ -5,10 +5,13 @@ people see:
 
     .venv/bin/python scripts/screenshots.py [--out DIR] [--full-page] [--url BASE]
 
-Without --url it serves a catalog of a few days of ../shared/data/hf-daily (the debug build,
-as the tests use it) and signs a member up, so the members' pages are shown too. It writes
+Without --url it serves a catalog of a few days of ../shared/data/hf-daily and 3,000 papers of
+the arXiv snapshot (the debug build, as the tests use it) and signs a member up, so the
+members' pages are shown too. It writes
 DIR/<page>-<width>-<scheme>.png (default DIR: screenshots/, which git ignores)."""
 import argparse
+import gzip
+import itertools
 import os
 import pathlib
 import shutil
@@ -22,7 +25,8 @@ from browser import chromium  # noqa: E402
 from conftest import SHARED, Member, run, serve  # noqa: E402
 
 PAGES = {"day": "/papers/date/2025-06-03", "home": "/", "trending": "/papers/trending", "paper": "/papers/2505.24864",
-         "search": "/search?q=diffusion+models", "subscribe": "/subscribe", "signin": "/signin", "signup": "/signup",
+         "search": "/search?q=diffusion+models", "category": "/papers/category/cs.RO", "author": "/authors/Yejin%20Choi",
+         "subscribe": "/subscribe", "signin": "/signin", "signup": "/signup",
          "settings": "/settings", "alerts": "/alerts", "submit": "/submit"}
 MEMBERS_ONLY = {"settings", "alerts", "submit"}
 SIZES = [(1280, 900), (390, 844)]
@@ -72,8 +76,12 @@ def main():
         folder = tempfile.mkdtemp(prefix="dailypapers-screenshots-")
         try:
             database = os.path.join(folder, "papers.sqlite")
+            # A few daily pages, and the first 3,000 papers of the arXiv snapshot (categories).
             days = sorted((SHARED / "hf-daily").glob("2025-06-0*.json"))
-            imported = run("import", "--database", database, *map(str, days))
+            part = os.path.join(folder, "part.jsonl")
+            with gzip.open(next((SHARED / "arxiv-cs").glob("*.jsonl.gz")), "rt") as source, open(part, "w") as target:
+                target.writelines(itertools.islice(source, 3000))
+            imported = run("import", "--database", database, part, *map(str, days))
             if imported.returncode != 0:
                 sys.exit(f"screenshots: the import failed: {imported.stderr}")
             servers = serve(database, 0, "http://127.0.0.1:9/api/query")
