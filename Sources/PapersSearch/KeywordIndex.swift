@@ -302,10 +302,15 @@ public final class KeywordIndex: Sendable {
 
     /// The papers of an author (the name as written anywhere: case, accents and punctuation
     /// do not matter), newest first.
-    public func papers(byAuthor name: String) -> [ArxivID] {
+    /// Only papers that pass `filter` (its dates, category and author) are listed.
+    public func papers(byAuthor name: String, filter: SearchFilter = SearchFilter()) -> [ArxivID] {
         let key = AuthorName.key(name)
+        let otherAuthor = filter.author.map(AuthorName.key)
         return storage.withLock { s in
-            (s.byAuthor[key] ?? []).map(Int.init).filter { s.live[$0] }
+            (s.byAuthor[key] ?? []).map(Int.init).filter { row in
+                s.live[row] && filter.admits(published: s.published[row], categories: s.categories[row])
+                    && otherAuthor.map { s.authors[row].contains($0) } != false
+            }
                 .sorted { (s.published[$0] ?? .distantPast, s.ids[$0]) > (s.published[$1] ?? .distantPast, s.ids[$1]) }
                 .map { s.ids[$0] }
         }
@@ -451,7 +456,6 @@ public enum Highlighter {
     public static func excerpt(_ text: String, matching query: String, words windowSize: Int = 40) -> String? {
         var queryTerms = Set<String>()
         SearchTokenizer.forEachTerm(in: query) { queryTerms.insert($0) }
-        queryTerms.subtract(SearchTokenizer.stopWords)
         guard !queryTerms.isEmpty else { return nil }
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
         guard !words.isEmpty else { return nil }

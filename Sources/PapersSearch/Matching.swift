@@ -12,9 +12,8 @@ extension SearchEngine {
     public func matching(_ papers: [Paper], anyOf queries: [String], minimumSimilarity: Float = matchSimilarity) -> Set<ArxivID> {
         let termSets: [Set<String>] = queries.map { query in
             var terms = Set<String>()
-            SearchTokenizer.forEachTerm(in: query) { terms.insert($0) }
-            let content = terms.subtracting(SearchTokenizer.stopWords)
-            return content.isEmpty ? terms : content
+            SearchTokenizer.forEachTerm(in: query) { terms.insert($0) }  // stop words are left out
+            return terms
         }.filter { !$0.isEmpty }
         guard !termSets.isEmpty else { return [] }
         let queryVectors: [[Float]] = embedder.map { embedder in
@@ -32,9 +31,7 @@ extension SearchEngine {
             }
             guard !queryVectors.isEmpty, let vector = index?.vector(of: paper.id) else { continue }
             for query in queryVectors {
-                var dot: Float = 0
-                for i in 0..<min(query.count, vector.count) { dot += query[i] * vector[i] }
-                if dot >= minimumSimilarity {
+                if VectorIndex.dot(query, vector) >= minimumSimilarity {
                     matched.insert(paper.id)
                     break
                 }

@@ -194,14 +194,7 @@ public final class SearchEngine: Sendable {
         let correction = text.contains("\"") ? nil : keywordIndex.correction(of: text)
         let query = correction ?? text
         // An author's name puts the author's papers first.
-        var authored = keywordIndex.papers(byAuthor: query)
-        if !authored.isEmpty, !filter.isEmpty {
-            let byFilterAuthor = filter.author.map { Set(keywordIndex.papers(byAuthor: $0)) }
-            let admitted = try await store.cards(authored).filter {
-                filter.admits(published: $0.paper.publishedAt, categories: $0.paper.categories) && byFilterAuthor?.contains($0.paper.id) != false
-            }
-            authored = authored.filter(Set(admitted.map(\.paper.id)).contains)
-        }
+        let authored = keywordIndex.papers(byAuthor: query, filter: filter)
         let limit = max(Self.candidateLimit, offset + perPage)
         var ranked: [ArxivID]
         var total: Int
@@ -213,12 +206,12 @@ public final class SearchEngine: Sendable {
             total = keyword.total
             keywordHits = Set(keyword.ids)
         case .semantic:
-            ranked = try await semanticRanking(query, filter: filter, limit: limit)
+            ranked = semanticRanking(query, filter: filter, limit: limit)
             total = ranked.count
         case .hybrid:
             // The keyword ranking runs on its own while the query is embedded and the vectors scanned.
             async let keywordRanking = keywordIndex.rank(query, k: limit, filter: filter).ids
-            let semantic = try await semanticRanking(query, filter: filter, limit: limit)
+            let semantic = semanticRanking(query, filter: filter, limit: limit)
             let keyword = await keywordRanking
             ranked = Self.fuse([keyword, semantic])
             total = ranked.count
@@ -226,7 +219,8 @@ public final class SearchEngine: Sendable {
         }
         if !authored.isEmpty {
             let first = Set(authored)
-            total += authored.filter { !Set(ranked).contains($0) }.count
+            let already = Set(ranked)
+            total += authored.filter { !already.contains($0) }.count
             ranked = authored + ranked.filter { !first.contains($0) }
             keywordHits.formUnion(authored)
         }
@@ -258,7 +252,7 @@ public final class SearchEngine: Sendable {
 
     /// Paper ids by vector similarity to the text. An author filter ranks that author's
     /// papers only (few: their vectors are compared one by one).
-    public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) async throws -> [ArxivID] {
+    public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) -> [ArxivID] {
         guard let embedder, let index else { return [] }
         let clock = ContinuousClock()
         let start = clock.now
@@ -266,15 +260,10 @@ public final class SearchEngine: Sendable {
         let embedded = clock.now
         var ranked: [ArxivID]
         if let author = filter.author {
-            var others = filter
-            others.author = nil
-            let cards = try await store.cards(keywordIndex.papers(byAuthor: author))
             var scored = [(id: ArxivID, cosine: Float)]()
-            for card in cards where others.admits(published: card.paper.publishedAt, categories: card.paper.categories) {
-                guard let candidate = index.vector(of: card.paper.id) else { continue }
-                var dot: Float = 0
-                for i in 0..<min(candidate.count, vector.count) { dot += candidate[i] * vector[i] }
-                scored.append((card.paper.id, dot))
+            for id in keywordIndex.papers(byAuthor: author, filter: filter) {
+                guard let candidate = index.vector(of: id) else { continue }
+                scored.append((id, VectorIndex.dot(candidate, vector)))
             }
             scored.sort { $0.cosine > $1.cosine || ($0.cosine == $1.cosine && $0.id < $1.id) }
             ranked = scored.prefix(limit).map(\.id)

@@ -66,6 +66,13 @@ public final class VectorIndex: Sendable {
     }
 
     /// The stored vector of a paper.
+    /// The dot product of two vectors (their cosine, as both are unit vectors).
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var sum: Float = 0
+        for i in 0..<min(a.count, b.count) { sum += a[i] * b[i] }
+        return sum
+    }
+
     public func vector(of id: ArxivID) -> [Float]? {
         storage.withLock { s in
             s.rows[id].map { row in s.matrix[row * dimension..<(row + 1) * dimension].map { Float(Float16(bitPattern: $0)) } }

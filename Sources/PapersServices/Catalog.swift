@@ -68,6 +68,13 @@ public final class Catalog: Sendable {
         return (shown, try await store.cards(ids), days.last { $0 < shown }, days.first { $0 > shown })
     }
 
+    /// A category's newest papers (by arXiv publication; papers without a date are left out, as on its pages).
+    public func newest(inCategory category: String, limit: Int) async throws -> [PaperCard] {
+        try await searchEngine.refreshKeywordIndex()
+        let dated = searchEngine.keywordIndex.papers(inCategory: category).filter { $0.published != nil }
+        return try await store.cards(dated.prefix(limit).map(\.id))
+    }
+
     /// The trending list narrowed to one category.
     public func trending(inCategory category: String) async throws -> [PaperCard] {
         try await trending().filter { $0.paper.categories.contains(category) }

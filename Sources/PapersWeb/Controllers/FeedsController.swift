@@ -41,15 +41,8 @@ struct FeedsController: SiteController {
     /// A category's newest 50 papers (by arXiv publication).
     func category(_ request: Request) async throws -> Rendered {
         let category = try RequestInput.category(RequestInput.query(request)["category"] ?? "")
-        var cards = [PaperCard]()
-        var day: Day?
-        while cards.count < 50, let found = try await catalog.category(category, on: day) {
-            cards += found.cards
-            guard let previous = found.previous else { break }
-            day = previous
-        }
         return rss(title: "\(siteName): \(category)", description: "New papers in \(category)",
-                   link: .category(category), feed: .feedCategory(category), cards: Array(cards.prefix(50)))
+                   link: .category(category), feed: .feedCategory(category), cards: try await catalog.newest(inCategory: category, limit: 50))
     }
 
     /// An author's newest 50 papers.
