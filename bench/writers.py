@@ -62,6 +62,7 @@ def main():
         sys.exit(f"bench: the shared data is not at {SHARED}")
     if not BINARY.exists() or not shutil.which("wrk"):
         sys.exit("bench: needs wrk and a release build (swift build -c release --product dailypapers)")
+    exit_code = 0
     folder = tempfile.mkdtemp(prefix="dailypapers-writers-")
     db = os.path.join(folder, "db.sqlite")
     subprocess.run([BINARY, "import", "--quiet", "--database", db, SHARED / "arxiv-cs"], check=True, capture_output=True)
@@ -101,10 +102,22 @@ def main():
         print(f"votes during import: {during}")
         print(f"import: exit {importer.returncode}, {len(rejected)} files rejected, {out.strip()} (wall {import_seconds:.1f} s, wrk ran {args.duration} s)")
         print(f"'database is locked' in a log: {locked}")
+        failures = []
+        if locked:
+            failures.append("'database is locked' in a log")
+        for name, run in (("alone", alone), ("during the import", during)):
+            if run["non2xx"] or run["socket_errors"]:
+                failures.append(f"votes {name}: {run['non2xx']} non-2xx answers, {run['socket_errors']} socket errors")
+        if len(rejected) != 22:
+            failures.append(f"the import rejected {len(rejected)} files, not the 22 damaged ones")
+        if failures:
+            print("FAILED: " + "; ".join(failures))
+            exit_code = 1
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
+    sys.exit(exit_code)
 
 
 if __name__ == "__main__":

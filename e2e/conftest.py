@@ -145,10 +145,10 @@ def bound_port(process: subprocess.Popen, log, timeout: float = 60) -> int:
     raise RuntimeError("the server never said which port it listens on")
 
 
-def serve(database, port, arxiv_url, *args, env=None, base_url=None):
+def serve(database, port, arxiv_url, *args, env=None, base_url=None, output=None):
     """Starts `dailypapers serve` on `port` (with more `args` and `env`, and links on
     `base_url`), waits until it answers, and yields its base URL; afterwards stops it with
-    SIGTERM and checks it exits 0.
+    SIGTERM and checks it exits 0. A list given as `output` receives the server's whole log.
 
     Port 0 binds a port of the kernel's choosing, read back from the server's log: nothing
     picks a free port and binds it later. (Without `base_url`, such a server's absolute links
@@ -176,9 +176,11 @@ def serve(database, port, arxiv_url, *args, env=None, base_url=None):
             process.kill()
             raise AssertionError("the server did not stop within 30 s of SIGTERM")
         log.seek(0)
-        output = log.read()
+        text = log.read()
         log.close()
-        assert code == 0, f"the server exited with {code} after SIGTERM: {output[-2000:]}"
+        if output is not None:
+            output.append(text)
+        assert code == 0, f"the server exited with {code} after SIGTERM: {text[-2000:]}"
 
 
 @pytest.fixture(scope="session")

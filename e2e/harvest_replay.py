@@ -91,7 +91,12 @@ DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 FAULT_KINDS = {"status", "hang", "drop", "truncate", "malformed", "stale_token", "entities",
-               "external_entity", "huge"}
+               "external_entity", "huge", "oai_error"}
+# The recorded OAI-PMH error responses an ``oai_error`` fault can answer with (option ``code``).
+RECORDED_OAI_ERRORS = {"badArgument": "ErrorResponseBadArgument.xml", "badVerb": "ErrorResponseBadVerb.xml",
+                       "idDoesNotExist": "ErrorResponseIdDoesNotExist.xml",
+                       "badResumptionToken": "ErrorResponseBadResumptionToken.xml",
+                       "noRecordsMatch": "ErrorResponseNoRecordsMatch.xml"}
 FAULT_TARGETS = {"oai", "hf", "any"}
 MALFORMED_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH><ListRecords><record>'
                   b'</OAI-PMH>{"unterminated": [1, 2, <<<\n')
@@ -352,7 +357,7 @@ class Fault:
     def matches(self, target: str, has_token: bool) -> bool:
         if self.target not in ("any", target):
             return False
-        return has_token if self.kind == "stale_token" else True
+        return has_token if self.kind in ("stale_token", "oai_error") else True
 
 
 def billion_laughs() -> bytes:
@@ -474,13 +479,18 @@ class Replay:
 
     def inject(self, target: str = "any", kind: str = "status", count: int = 1, **options) -> None:
         """Queues ``kind`` for the next ``count`` requests to ``target`` ("oai", "hf" or "any").
-        Options: status, retry_after (status); seconds (hang); bytes (huge)."""
+        Options: skip (let that many matching requests through first); status, retry_after
+        (status); seconds (hang); bytes (huge); code (oai_error: one of
+        RECORDED_OAI_ERRORS, answered with that recorded error response as it is). stale_token and
+        oai_error apply to requests that carry a resumption token (a listing's later pages) only."""
         if target not in FAULT_TARGETS:
             raise ValueError(f"target must be one of {sorted(FAULT_TARGETS)}")
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {sorted(FAULT_KINDS)}")
         if int(count) < 1:
             raise ValueError("count must be at least 1")
+        if kind == "oai_error" and options.get("code") not in RECORDED_OAI_ERRORS:
+            raise ValueError(f"oai_error needs a code, one of {sorted(RECORDED_OAI_ERRORS)}")
         with self._lock:
             self._faults.append(Fault(target, kind, int(count), options))
 
@@ -511,6 +521,9 @@ class Replay:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(target, has_token):
+                    if int(fault.options.get("skip", 0)) > 0:  # let this many matching requests through first
+                        fault.options["skip"] = int(fault.options["skip"]) - 1
+                        return None
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
@@ -827,7 +840,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         target = {OAI_PATH: "oai", HF_PATH: "hf"}.get(url.path, "other")
         has_token = target == "oai" and any(k == "resumptionToken" for k, _ in arguments)
         fault = replay._take_fault(target, has_token)
-        if fault and fault.kind in ("hang", "huge", "status", "entities", "external_entity", "stale_token"):
+        if fault and fault.kind in ("hang", "huge", "status", "entities", "external_entity", "stale_token", "oai_error"):
             self._fault_without_answer(fault, arguments)
             return
         answer = self._answer(url.path, arguments)
@@ -880,7 +893,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(answer, body=MALFORMED_BODY)
 
     def _fault_without_answer(self, fault: Fault, arguments) -> None:
-        """status, hang, huge, entities, external_entity, stale_token."""
+        """status, hang, huge, entities, external_entity, oai_error, stale_token."""
         replay, options = self.server.replay, fault.options
         if fault.kind == "status":
             status = int(options.get("status", 503))
@@ -897,6 +910,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(Response(200, "text/xml; charset=utf-8", billion_laughs()))
         elif fault.kind == "external_entity":
             self._send(Response(200, "text/xml; charset=utf-8", external_entity()))
+        elif fault.kind == "oai_error":
+            recorded = replay.data_dir / "arxiv-api" / "oai" / "arXivRaw" / RECORDED_OAI_ERRORS[options["code"]]
+            self._send(Response(200, "text/xml; charset=utf-8", recorded.read_bytes()))
         else:  # stale_token
             echo = "".join(f' {k}="{text(v)}"' for k, v in arguments)
             content = '<error code="badResumptionToken">The resumptionToken supplied is illegal for this repository</error>'

@@ -99,13 +99,15 @@ def test_papers_and_cards_link_to_authors_and_categories(browse_server, browse_d
     with sqlite3.connect(browse_database) as db:
         paper, authors, categories = db.execute("SELECT id, authors, categories FROM papers WHERE categories LIKE '% %' "
                                                 "AND json_array_length(authors) > 1 ORDER BY id LIMIT 1").fetchone()
-    _, body = get(browse_server, f"/papers/{paper}")
+    status, body = get(browse_server, f"/papers/{paper}")
+    assert status == 200
     for name in json.loads(authors):
         assert f'<a href="/authors/{urllib.parse.quote(name)}">' in body
     for category in categories.split():
         assert f'<a class="tag" href="/papers/category/{category}">{category}</a>' in body
     # Cards carry their first category as a link.
-    _, listing = get(browse_server, f"/papers/category/{CATEGORY}")
+    status, listing = get(browse_server, f"/papers/category/{CATEGORY}")
+    assert status == 200
     assert listing.count(f'<a class="tag" href="/papers/category/') >= len(card_ids(listing)) > 0
 
 

@@ -94,6 +94,7 @@ def test_submissions_and_admin_moderation(community_server, community_database):
     status, text, _ = ivan.post("/signin", {"login": "ivan", "password": "admin password 1"})
     assert status == 200 and "ivan (admin)" in text
     status, text, _ = ivan.get("/papers/1707.08567")
+    assert status == 200
     comment_id = re.search(r'id="comment-(\d+)"', text).group(1)
     # heidi may not hide it; the admin may.
     status, _, _ = heidi.post(f"/comments/{comment_id}/hide")

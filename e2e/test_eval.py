@@ -37,6 +37,28 @@ def test_eval_measures_a_collection_worked_out_by_hand(tmp_path):
     assert ("tiny", "hybrid") not in rows, "--mode keyword measures keyword only"
 
 
+def test_eval_writes_the_hybrid_candidates(tmp_path):
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    docs = [{"_id": "d1", "title": "Rotating disc flow", "text": "Flow over a rotating disc."},
+            {"_id": "d2", "title": "Boundary layers", "text": "Laminar boundary layers on flat plates."}]
+    (folder / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "rotating disc"}) + "\n")
+    (folder / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    out = tmp_path / "candidates"
+    result = run("eval", "--mode", "hybrid", "--collection", str(folder), "--candidates", str(out))
+    assert result.returncode == 0, result.stderr
+    written = json.loads((out / "tiny.json").read_text())
+    assert written["collection"] == "tiny"
+    [query] = written["queries"]
+    assert query["query"] == "q1" and query["leading"] == 0 and query["authored"] == []
+    # Only d1 has the words; both documents have a cosine, d1's the higher (it is about them).
+    assert [doc for doc, _ in query["keyword"]] == ["d1"] and query["keyword"][0][1] > 0
+    assert [doc for doc, _ in query["semantic"]] == ["d1", "d2"]
+    assert query["semantic"][0][1] > query["semantic"][1][1]
+    assert table(result.stdout)[("tiny", "hybrid")][0] == 1.0
+
+
 def test_eval_names_a_broken_collection(tmp_path):
     result = run("eval", "--mode", "keyword", "--collection", str(tmp_path))
     assert result.returncode != 0

@@ -23,8 +23,6 @@ import pytest
 from conftest import BINARY, SHARED, Member, bound_port, needs_data, run, serve, wait_for
 from harvest_replay import Replay
 
-pytestmark = needs_data
-
 CATALOG = ("SELECT id, version, title, abstract, authors, categories, published_at, updated_at, comments, "
            "journal_ref, doi, github_repo, github_stars, project_page, text_hash FROM papers ORDER BY id")
 
@@ -64,6 +62,7 @@ def folder():
         yield path
 
 
+@needs_data
 def test_harvest_arxiv_cli_reads_every_page_and_continues_from_its_cursor(replay, folder):
     replay.reset(requests=True, data=True)
     db = fresh_database(folder, "a.sqlite")
@@ -86,6 +85,7 @@ def test_harvest_arxiv_cli_reads_every_page_and_continues_from_its_cursor(replay
     assert re.search(r"new 0, updated 0, unchanged [1-9]\d*, rejected 0", second.stdout), second.stdout
 
 
+@needs_data
 def test_a_new_version_replaces_the_text_and_is_embedded_again(replay, folder):
     replay.reset(requests=True, data=True)
     db = fresh_database(folder, "v.sqlite")
@@ -106,6 +106,7 @@ def test_a_new_version_replaces_the_text_and_is_embedded_again(replay, folder):
     assert after[2] != before[2], "a changed text gets a new hash, so its vector is stale and embedded again"
 
 
+@needs_data
 def test_a_harvest_killed_mid_run_and_started_again_ends_with_the_same_catalog(replay, folder):
     replay.reset(requests=True, data=True)
     whole = fresh_database(folder, "whole.sqlite")
@@ -127,6 +128,7 @@ def test_a_harvest_killed_mid_run_and_started_again_ends_with_the_same_catalog(r
     assert catalog(killed) == catalog(whole)
 
 
+@needs_data
 def test_faults_end_in_one_clear_line_and_a_correct_resume(replay, folder):
     replay.reset(requests=True, data=True)
     db = fresh_database(folder, "f.sqlite")
@@ -154,6 +156,7 @@ def test_faults_end_in_one_clear_line_and_a_correct_resume(replay, folder):
     assert bad.returncode == 0 and "read 0" in bad.stdout  # noRecordsMatch is an empty result
 
 
+@needs_data
 def test_harvest_hf_cli_names_damaged_days_and_updates_counts(replay, folder):
     replay.reset(requests=True, data=True)
     db = fresh_database(folder, "hf.sqlite")
@@ -166,6 +169,7 @@ def test_harvest_hf_cli_names_damaged_days_and_updates_counts(replay, folder):
         assert con.execute("SELECT count(*) FROM featured WHERE day = '2024-12-10'").fetchone()[0] == len(items)
 
 
+@needs_data
 def test_links_from_a_harvest_are_kept_only_when_http(replay, folder, tmp_path):
     replay.reset(requests=True, data=True)
     db = fresh_database(folder, "links.sqlite")
@@ -195,18 +199,24 @@ def test_links_from_a_harvest_are_kept_only_when_http(replay, folder, tmp_path):
         assert get_json(f"{base}/api/papers/{items[2]['paper']['id']}").get("githubRepo") is None
 
 
+@needs_data
 def test_a_new_install_fills_itself_and_new_papers_reach_search(replay, folder):
     replay.reset(requests=True, data=True)
-    today = datetime.datetime.now(datetime.timezone.utc).date()
+    # The server's clock (DAILYPAPERS_NOW), after every recorded and snapshot datestamp: the
+    # last 7 days hold only what the test puts there, whatever day the test runs.
+    now = "2027-01-15T12:00:00Z"
+    today = datetime.date.fromisoformat(now[:10])
     yesterday = (today - datetime.timedelta(days=1)).isoformat()
-    replay.add_record({"id": "2612.00001", "title": "Quasar lattice harmonics for sparse retrieval",
+    replay.add_record({"id": "2701.00001", "title": "Quasar lattice harmonics for sparse retrieval",
                        "abstract": "We index quasar lattice harmonics with sparse retrieval.", "authors": "Grace Hopper",
                        "categories": "cs.IR", "datestamp": (today - datetime.timedelta(days=2)).isoformat()})
     hf_items = json.loads((SHARED / "hf-daily" / "2025-06-02.json").read_text())[:3]
     replay.set_hf(yesterday, hf_items)
     db = fresh_database(folder, "new.sqlite")
+    server_output = []
     for base in serve(db, 0, "http://127.0.0.1:9/api/query", "--harvest", "--background-embedding",
-                      "--oai-url", replay.oai_url, "--hf-url", replay.base_url, "--delay", "0"):
+                      "--oai-url", replay.oai_url, "--hf-url", replay.base_url, "--delay", "0", output=server_output,
+                      env={"DAILYPAPERS_NOW": now}):
         health = wait_for(lambda: (h := get_json(base + "/healthz")).get("harvest", {}).get("hf", {}).get("lastRun")
                           and h["harvest"].get("arxiv:cs", {}).get("lastRun") and h, "both first harvests")
         arxiv, hf = health["harvest"]["arxiv:cs"], health["harvest"]["hf"]
@@ -219,7 +229,7 @@ def test_a_new_install_fills_itself_and_new_papers_reach_search(replay, folder):
         assert all(item["paper"]["title"].split()[0] in page for item in hf_items)
         # The arXiv paper is embedded in the background and found by hybrid search, no restart.
         found = wait_for(lambda: [p for p in get_json(base + "/api/papers/search?q=quasar+lattice+harmonics")
-                                  if p["paper"]["id"] == "2612.00001"], "the harvested paper in hybrid search")
+                                  if p["paper"]["id"] == "2701.00001"], "the harvested paper in hybrid search")
         assert found
         with urllib.request.urlopen(base + "/metrics") as response:
             metrics = response.read().decode()
@@ -227,9 +237,16 @@ def test_a_new_install_fills_itself_and_new_papers_reach_search(replay, folder):
         assert float(samples['harvest_last_run_success{source="arxiv:cs"}']) == 1
         assert float(samples['harvest_last_run_new_papers{source="arxiv:cs"}']) == 1
         assert float(samples['harvest_runs_total{source="arxiv:cs"}']) >= 1
+    # One log line per run, with its counts.
+    lines = server_output[0].splitlines()
+    arxiv_runs = [l for l in lines if "harvest arxiv:cs done:" in l]
+    hf_runs = [l for l in lines if "harvest hf done:" in l]
+    assert len(arxiv_runs) == 1 and "new 1," in arxiv_runs[0], arxiv_runs
+    assert len(hf_runs) == 1 and "featured new 3" in hf_runs[0], hf_runs
 
 
 def test_an_unreachable_source_fails_each_attempt_with_one_line_and_the_site_keeps_serving(folder):
+    # Needs no ../shared/data: an empty database and a closed port.
     db = fresh_database(folder, "offline.sqlite")
     # A bound socket that does not listen: connections to it are refused, like an air-gapped machine's.
     closed = socket.socket()
@@ -242,7 +259,7 @@ def test_an_unreachable_source_fails_each_attempt_with_one_line_and_the_site_kee
         log = open(log_path, "w")
         read_log = lambda: open(log_path).read()
         process = subprocess.Popen([str(BINARY), "serve", "--database", db, "--port", "0", "--no-background-embedding",
-                                    "--oai-url", base_url + "/oai2", "--hf-url", base_url, "--harvest-attempts", "1",
+                                    "--harvest", "--oai-url", base_url + "/oai2", "--hf-url", base_url, "--harvest-attempts", "1",
                                     "--harvest-retry-minutes", "0.02"], stdout=subprocess.DEVNULL, stderr=log, text=True)
         with open(log_path) as reader:
             base = f"http://127.0.0.1:{bound_port(process, reader)}"
@@ -270,17 +287,22 @@ def test_an_unreachable_source_fails_each_attempt_with_one_line_and_the_site_kee
         closed.close()
 
 
+@needs_data
 def test_votes_through_the_api_while_another_process_imports_never_fail(folder):
-    """Two writers on one SQLite file: `serve` taking votes and `dailypapers import` of the whole
-    Hugging Face folder. Every vote succeeds and only the 22 damaged files are rejected."""
+    """Two writers on one SQLite file: `serve` taking votes from 32 clients at once and
+    `dailypapers import` of the whole Hugging Face folder. Every vote succeeds, only the 22
+    damaged files are rejected, and neither log says the database was locked."""
     db = fresh_database(folder, "writers.sqlite")
     assert run("import", "--database", db, str(SHARED / "hf-daily" / "2025-06-02.json")).returncode == 0
     with sqlite3.connect(db) as con:
-        ids = [row[0] for row in con.execute("SELECT id FROM papers ORDER BY id LIMIT 8")]
-    for base in serve(db, 0, "http://127.0.0.1:9/api/query"):
+        ids = [row[0] for row in con.execute("SELECT id FROM papers ORDER BY id LIMIT 32")]
+    assert len(ids) >= 8, ids
+    server_output = []
+    for base in serve(db, 0, "http://127.0.0.1:9/api/query", output=server_output):
         member = Member(base).sign_up("writer")
-        member.get("/settings")
-        _, text, _ = member.post("/settings/tokens", {"name": "load"})
+        assert member.get("/settings")[0] == 200
+        status, text, _ = member.post("/settings/tokens", {"name": "load"})
+        assert status == 200
         token = re.search(r'<p class="token">([^<]+)</p>', text).group(1)
         statuses, stop = [], threading.Event()
 
@@ -294,8 +316,8 @@ def test_votes_through_the_api_while_another_process_imports_never_fail(folder):
                 except urllib.error.HTTPError as error:
                     statuses.append(error.code)
 
-        with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            futures = [pool.submit(vote, paper) for paper in ids]
+        with concurrent.futures.ThreadPoolExecutor(32) as pool:
+            futures = [pool.submit(vote, ids[i % len(ids)]) for i in range(32)]
             result = run("import", "--database", db, "--quiet", str(SHARED / "hf-daily"))
             stop.set()
             for f in futures:
@@ -304,4 +326,5 @@ def test_votes_through_the_api_while_another_process_imports_never_fail(folder):
         rejected = [l for l in result.stderr.splitlines() if l.startswith("rejected:")]
         assert len(rejected) == 22, result.stderr[-2000:]
         assert "locked" not in result.stderr
-        assert statuses and set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
+        assert len(statuses) >= 32 and set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
+    assert "locked" not in server_output[0], [l for l in server_output[0].splitlines() if "locked" in l][:5]

@@ -201,7 +201,8 @@ def test_hf_pages_concatenate_to_the_recorded_list(replay):
         p += 1
     assert pages == items and p == -(-len(items) // 7)
     damaged = SHARED / "hf-daily" / "2025-01-10.json"
-    assert get(f"{replay.hf_url}?date=2025-01-10&limit=1")[2] == damaged.read_bytes()
+    status, _, body = get(f"{replay.hf_url}?date=2025-01-10&limit=1")
+    assert status == 200 and body == damaged.read_bytes()
 
 
 def test_hf_errors_missing_days_and_runtime_lists(replay):

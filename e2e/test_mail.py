@@ -334,6 +334,8 @@ def test_hostile_input_cannot_add_headers(mail_server, mail_database, smtp):
     # A paper whose title holds CR/LF and a header, featured with the most votes; taken out
     # again whatever happens, as the other tests share this catalog.
     before, send_day = digest_day(mail_database)
+    with sqlite3.connect(mail_database) as db:
+        editions = {row[0] for row in db.execute("SELECT edition FROM digest_editions")}
     try:
         with sqlite3.connect(mail_database) as db:
             db.execute("""INSERT INTO papers (id, title, abstract, authors, imported_at, modified_at)
@@ -354,7 +356,14 @@ def test_hostile_input_cannot_add_headers(mail_server, mail_database, smtp):
         with sqlite3.connect(mail_database) as db:
             db.execute("DELETE FROM featured WHERE paper_id = '2512.99991'")
             db.execute("DELETE FROM papers WHERE id = '2512.99991'")
+            db.execute("DELETE FROM subscriptions WHERE email = 'frank@example.org'")
+            db.execute("DELETE FROM outbox WHERE recipient = 'frank@example.org'")
+            for (edition,) in db.execute("SELECT edition FROM digest_editions").fetchall():
+                if edition not in editions:
+                    db.execute("DELETE FROM digest_editions WHERE edition = ?", (edition,))
             assert db.execute("SELECT count(*) FROM papers WHERE id = '2512.99991'").fetchone()[0] == 0
+            assert db.execute("SELECT count(*) FROM subscriptions WHERE email = 'frank@example.org'").fetchone()[0] == 0
+            assert {row[0] for row in db.execute("SELECT edition FROM digest_editions")} == editions
 
 
 def test_kill_during_digest_then_resume_sends_each_once(mail_catalog):
@@ -444,13 +453,14 @@ def test_member_alerts_and_address_confirmation(mail_server, smtp):
     assert status == 422 and "The kind must be search or author" in page
     confirm_address(member, smtp, "alerty@example.org")
     status, page, _ = member.get("/alerts")
+    assert status == 200
     assert "Alerts go to <strong>alerty@example.org</strong>" in page
     delete = re.search(r'action="(/alerts/\d+/delete)"', page).group(1)
     status, page, _ = member.post(delete)
     assert status == 200 and "No alerts yet" in page
     # Visitors are sent to sign in.
     status, page, url = Member(mail_server).get("/alerts")
-    assert "/signin" in url
+    assert status == 200 and urllib.parse.urlsplit(url).path == "/signin" and "<h1>Sign in</h1>" in page
 
 
 def snapshot_line(paper_id, title, authors, version=1, abstract="We report results."):

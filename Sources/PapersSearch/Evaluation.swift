@@ -99,7 +99,9 @@ public enum Evaluation {
         return ArxivID(String(format: "%02d%02d.%05d", block / 12, block % 12 + 1, index % 99_999 + 1))!
     }
 
+    /// With `candidatesFile`, also writes each query's hybrid candidates there (JSON).
     public static func run(_ collection: RelevanceCollection, embedder: (any TextEmbedder)?, modes: [SearchMode],
+                           candidatesFile: String? = nil,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> [Result] {
         let store = try SQLiteStore()
         var toDocument = [ArxivID: String]()
@@ -120,6 +122,23 @@ public enum Evaluation {
                 if n == 0 { break }
                 done += n
                 progress("\(collection.name): embedded \(done)/\(papers.count) documents")
+            }
+        }
+        if let candidatesFile {
+            // What hybrid search combines for each query (after any "did you mean"), with the
+            // scores, as collection ids: for studying fusion outside the program.
+            var out = [[String: Any]]()
+            for query in collection.queries {
+                let text = engine.correction(of: query.text) ?? query.text
+                let (keyword, semantic) = await engine.hybridCandidates(text, filter: SearchFilter(), depth: SearchEngine.fusionDepth)
+                out.append(["query": query.id, "leading": keyword.leading,
+                            "keyword": zip(keyword.ids, keyword.scores).map { [toDocument[$0]!, Double($1)] as [Any] },
+                            "semantic": semantic.map { [toDocument[$0.id]!, Double($0.score)] as [Any] },
+                            "authored": engine.keywordIndex.papers(byAuthor: text).map { toDocument[$0]! }])
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["collection": collection.name, "queries": out])
+            guard FileManager.default.createFile(atPath: candidatesFile, contents: data) else {
+                throw RelevanceCollection.LoadError(description: "\(candidatesFile): cannot write the file")
             }
         }
         var results = [Result]()

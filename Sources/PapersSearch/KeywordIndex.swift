@@ -60,6 +60,10 @@ public final class KeywordIndex: Sendable {
     public struct Ranking: Sendable {
         public var ids: [ArxivID]
         public var total: Int
+        /// Each id's BM25 score, in the same order.
+        public var scores: [Float] = []
+        /// How many of the first ids are there because their title is the query, or nearly.
+        public var leading: Int = 0
     }
 
     struct Postings { var docs: [Int32] = []; var tfs: [Float] = [] }
@@ -205,8 +209,8 @@ public final class KeywordIndex: Sendable {
         rank(query, k: k, filter: filter).ids
     }
 
-    /// The best `k` papers and how many match; a paper whose title is the query, or nearly,
-    /// comes first.
+    /// The best `k` papers and how many match, with their BM25 scores; papers whose title is
+    /// the query, or nearly, come first.
     public func rank(_ query: String, k: Int, filter: SearchFilter = SearchFilter()) -> Ranking {
         var tokens = [String?]()
         SearchTokenizer.forEachWord(in: query) { _, term in tokens.append(term) }
@@ -253,22 +257,21 @@ public final class KeywordIndex: Sendable {
                 }
             }
             // A title that is the query, or nearly (a word missing or extra, other punctuation),
-            // goes first: its score is raised above every other, the closest title (by the
-            // share of words in common) above the others.
+            // goes first, the closest (by the share of words in common) first among them.
+            var closeness = [Int: Float]()
             let wanted = Set(tokens.compactMap { $0 })
             if wanted.count >= 3 {
-                let top = scores.max() ?? 0
                 for row32 in touched {
                     let title = Set(s.titles[Int(row32)])
                     guard title.count >= 3 else { continue }
                     let shared = title.intersection(known).count
                     guard shared >= max(title.count, wanted.count) - 1 else { continue }
-                    let closeness = Float(shared) / Float(title.count + wanted.count - shared)
-                    scores[Int(row32)] += 10 * top * closeness
+                    closeness[Int(row32)] = Float(shared) / Float(title.count + wanted.count - shared)
                 }
             }
-            var best = [(Float, Int)]()
-            best.reserveCapacity(k)
+            let ids = s.ids
+            var top = TopK(k) { ids[$0] < ids[$1] }
+            var leading = [(closeness: Float, score: Float, row: Int)]()
             var total = 0
             for row32 in touched {
                 let row = Int(row32)
@@ -278,17 +281,18 @@ public final class KeywordIndex: Sendable {
                     if let author, !s.authors[row].contains(author) { continue }
                 }
                 total += 1
-                let score = scores[row]
-                if best.count == k, score <= best[best.count - 1].0 { continue }
-                // Insertion into a small sorted list: k is at most a few hundred.
-                var i = best.count
-                if best.count < k { best.append((score, row)) } else { i = best.count - 1; best[i] = (score, row) }
-                while i > 0, best[i - 1].0 < best[i].0 || (best[i - 1].0 == best[i].0 && s.ids[best[i - 1].1] > s.ids[best[i].1]) {
-                    best.swapAt(i - 1, i)
-                    i -= 1
+                if let close = closeness[row] {
+                    leading.append((close, scores[row], row))
+                } else if !top.rejects(scores[row]) {
+                    top.offer(scores[row], row)
                 }
             }
-            return Ranking(ids: best.map { s.ids[$0.1] }, total: total)
+            let first = leading.sorted { a, b in
+                (a.closeness, a.score) != (b.closeness, b.score) ? (a.closeness, a.score) > (b.closeness, b.score) : ids[a.row] < ids[b.row]
+            }.prefix(k)
+            let rest = top.sorted().prefix(k - first.count)
+            return Ranking(ids: first.map { ids[$0.row] } + rest.map { ids[$0.row] }, total: total,
+                           scores: first.map(\.score) + rest.map(\.score), leading: first.count)
         }
     }
 

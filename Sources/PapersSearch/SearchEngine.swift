@@ -84,10 +84,13 @@ public final class SearchEngine: Sendable {
     /// `embedding_papers_total` are recorded.
     let metrics: any MetricsFactory
 
-    /// Candidates each ranking contributes to a hybrid or semantic result list.
+    /// Candidates a semantic result list holds (more when a later page asks for them).
     public static let candidateLimit = 100
-    /// Reciprocal rank fusion's constant: `score = Σ 1 / (k + rank)`.
-    public static let fusionK = 60.0
+    /// Candidates each half of a hybrid search contributes: the first 1,000, the depth TREC
+    /// and BEIR rank to.
+    public static let fusionDepth = 1000
+    /// The keyword half's weight in a hybrid score (the semantic half has the rest): equal.
+    public static let keywordWeight: Float = 0.5
 
     public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger = Logger(label: "search"),
                 metrics: any MetricsFactory = MetricsSystem.factory) {
@@ -189,13 +192,10 @@ public final class SearchEngine: Sendable {
                                  notice: notice, arxivID: id)
         }
         try await refreshKeywordIndex()
-        // A word no paper has is searched as the index's closest word, and the correction is
-        // offered ("did you mean"). Quotes keep the words as typed.
-        let correction = text.contains("\"") ? nil : keywordIndex.correction(of: text)
+        let correction = self.correction(of: text)
         let query = correction ?? text
         // An author's name puts the author's papers first.
         let authored = keywordIndex.papers(byAuthor: query, filter: filter)
-        let limit = max(Self.candidateLimit, offset + perPage)
         var ranked: [ArxivID]
         var total: Int
         var keywordHits = Set<ArxivID>()
@@ -206,16 +206,17 @@ public final class SearchEngine: Sendable {
             total = keyword.total
             keywordHits = Set(keyword.ids)
         case .semantic:
-            ranked = semanticRanking(query, filter: filter, limit: limit)
+            ranked = semanticRanking(query, filter: filter, limit: max(Self.candidateLimit, offset + perPage)).map(\.id)
             total = ranked.count
         case .hybrid:
-            // The keyword ranking runs on its own while the query is embedded and the vectors scanned.
-            async let keywordRanking = keywordIndex.rank(query, k: limit, filter: filter).ids
-            let semantic = semanticRanking(query, filter: filter, limit: limit)
-            let keyword = await keywordRanking
-            ranked = Self.fuse([keyword, semantic])
+            let (keyword, semantic) = await hybridCandidates(query, filter: filter, depth: max(Self.fusionDepth, offset + perPage))
+            // Titles that are the query, or nearly, first; then both halves' scores combined.
+            let leading = Array(keyword.ids.prefix(keyword.leading))
+            let first = Set(leading)
+            ranked = leading + Self.fuse(keyword: Array(zip(keyword.ids, keyword.scores)), semantic: semantic)
+                .filter { !first.contains($0) }
             total = ranked.count
-            keywordHits = Set(keyword)
+            keywordHits = Set(keyword.ids)
         }
         if !authored.isEmpty {
             let first = Set(authored)
@@ -229,6 +230,21 @@ public final class SearchEngine: Sendable {
         let cards = Self.withExcerpts(try await store.cards(pageIDs), matching: query, only: keywordHits)
         return SearchResults(cards: cards, total: total, page: page, perPage: perPage, mode: mode, notice: notice,
                              correction: correction)
+    }
+
+    /// A word no paper has is searched as the index's closest word, and the correction is
+    /// offered ("did you mean"); nil when every word is known. Quotes keep the words as typed.
+    func correction(of text: String) -> String? {
+        text.contains("\"") ? nil : keywordIndex.correction(of: text)
+    }
+
+    /// What a hybrid search combines: the first `depth` papers by BM25 and by cosine. The
+    /// keyword ranking runs on its own while the query is embedded and the vectors scanned.
+    func hybridCandidates(_ query: String, filter: SearchFilter, depth: Int) async
+        -> (keyword: KeywordIndex.Ranking, semantic: [(id: ArxivID, score: Float)]) {
+        async let keywordRanking = keywordIndex.rank(query, k: depth, filter: filter)
+        let semantic = semanticRanking(query, filter: filter, limit: depth)
+        return (await keywordRanking, semantic)
     }
 
     /// Marks the query's words in the abstracts of the keyword hits, the cards split over two threads.
@@ -250,15 +266,15 @@ public final class SearchEngine: Sendable {
         }
     }
 
-    /// Paper ids by vector similarity to the text. An author filter ranks that author's
-    /// papers only (few: their vectors are compared one by one).
-    public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) -> [ArxivID] {
+    /// Paper ids by vector similarity (cosine) to the text, best first. An author filter ranks
+    /// that author's papers only (few: their vectors are compared one by one).
+    public func semanticRanking(_ text: String, filter: SearchFilter, limit: Int) -> [(id: ArxivID, score: Float)] {
         guard let embedder, let index else { return [] }
         let clock = ContinuousClock()
         let start = clock.now
         let vector = embedder.embed([text])[0]
         let embedded = clock.now
-        var ranked: [ArxivID]
+        var ranked: [(id: ArxivID, score: Float)]
         if let author = filter.author {
             var scored = [(id: ArxivID, cosine: Float)]()
             for id in keywordIndex.papers(byAuthor: author, filter: filter) {
@@ -266,27 +282,38 @@ public final class SearchEngine: Sendable {
                 scored.append((id, VectorIndex.dot(candidate, vector)))
             }
             scored.sort { $0.cosine > $1.cosine || ($0.cosine == $1.cosine && $0.id < $1.id) }
-            ranked = scored.prefix(limit).map(\.id)
+            ranked = scored.prefix(limit).map { ($0.id, $0.cosine) }
         } else {
-            ranked = index.nearest(to: vector, k: limit, filter: filter).map(\.id)
+            ranked = index.nearest(to: vector, k: limit, filter: filter)
         }
         logger.debug("semantic ranking", metadata: ["embed": "\(embedded - start)", "scan": "\(clock.now - embedded)"])
         return ranked
     }
 
-    /// Reciprocal rank fusion of several rankings: a paper's score is Σ 1 / (k + rank) over
-    /// the rankings it appears in (rank from 1). Ties go to the better best rank, then id.
-    public static func fuse(_ rankings: [[ArxivID]], k: Double = fusionK) -> [ArxivID] {
-        var scores = [ArxivID: (score: Double, best: Int)]()
-        for ranking in rankings {
-            for (i, id) in ranking.enumerated() {
-                let previous = scores[id] ?? (0, Int.max)
-                scores[id] = (previous.score + 1 / (k + Double(i + 1)), min(previous.best, i + 1))
+    /// A hybrid ranking: a convex combination, with equal weights, of each half's normalised
+    /// score (Bruch, Gai and Ingber, "An analysis of fusion functions for hybrid retrieval",
+    /// 2023: it ranks above reciprocal rank fusion, and its only parameter needs no tuning to
+    /// do so). BM25 is divided by the best score, as a paper without the words scores 0;
+    /// cosines, which have no such floor, are min-max normalised over the candidates, the
+    /// least similar standing for an unrelated paper. A paper missing from a list gets 0 from
+    /// it. Ties go to the paper with the better semantic score, then to the smaller id.
+    public static func fuse(keyword: [(id: ArxivID, score: Float)], semantic: [(id: ArxivID, score: Float)],
+                            keywordWeight: Float = keywordWeight) -> [ArxivID] {
+        var combined = [ArxivID: (score: Float, cosine: Float)]()
+        let best = keyword.map(\.score).max() ?? 0
+        for (id, score) in keyword where best > 0 {
+            combined[id] = (keywordWeight * score / best, -.infinity)
+        }
+        if let high = semantic.map(\.score).max(), let low = semantic.map(\.score).min() {
+            for (id, cosine) in semantic {
+                let normalised = high > low ? (cosine - low) / (high - low) : 1
+                combined[id, default: (0, -.infinity)].score += (1 - keywordWeight) * normalised
+                combined[id]!.cosine = cosine
             }
         }
-        return scores.sorted { a, b in
+        return combined.sorted { a, b in
             if a.value.score != b.value.score { return a.value.score > b.value.score }
-            if a.value.best != b.value.best { return a.value.best < b.value.best }
+            if a.value.cosine != b.value.cosine { return a.value.cosine > b.value.cosine }
             return a.key < b.key
         }.map(\.key)
     }

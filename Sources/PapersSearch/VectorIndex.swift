@@ -94,28 +94,24 @@ public final class VectorIndex: Sendable {
             } else {
                 Self.scores(matrix: s.matrix, rows: n, dimension: dimension, query: query, into: &scores)
             }
-            // Top candidates with a small min-heap of (score, row): k of them, or with the
-            // approximate first pass enough more that the exact top k is among them.
+            // Top candidates with a small min-heap: k of them, or with the approximate first
+            // pass enough more that the exact top k is among them.
             let wanted = twoPass ? min(n, max(4 * k, k + 100)) : k
-            var heap = [(Float, Int)]()
-            heap.reserveCapacity(wanted + 1)
+            let ids = s.ids
+            var top = TopK(wanted) { ids[$0] < ids[$1] }
             for row in 0..<n {
                 let score = scores[row]
-                if heap.count == wanted, score <= heap[0].0 { continue }
-                if let excluding, s.ids[row] == excluding { continue }
+                if top.rejects(score) { continue }
+                if let excluding, ids[row] == excluding { continue }
                 if !filter.isEmpty, !filter.admits(published: s.published[row], categories: s.categories[row]) { continue }
-                if heap.count < wanted {
-                    heap.append((score, row))
-                    siftUp(&heap, heap.count - 1)
-                } else {
-                    heap[0] = (score, row)
-                    siftDown(&heap, 0)
-                }
+                top.offer(score, row)
             }
+            var kept = top.heap
             if twoPass {
-                heap = heap.map { (Self.exactScore(s.matrix, row: $0.1, dimension: dimension, query: query), $0.1) }
+                kept = kept.map { (Self.exactScore(s.matrix, row: $0.row, dimension: dimension, query: query), $0.row) }
             }
-            return heap.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : s.ids[$0.1] < s.ids[$1.1] }.prefix(k).map { (s.ids[$0.1], $0.0) }
+            return kept.sorted { $0.score != $1.score ? $0.score > $1.score : ids[$0.row] < ids[$1.row] }
+                .prefix(k).map { (ids[$0.row], $0.score) }
         }
     }
 
@@ -185,29 +181,6 @@ public final class VectorIndex: Sendable {
                     }
                 }
             }
-        }
-    }
-
-    private func siftUp(_ h: inout [(Float, Int)], _ i: Int) {
-        var i = i
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard h[i].0 < h[parent].0 else { return }
-            h.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    private func siftDown(_ h: inout [(Float, Int)], _ i: Int) {
-        var i = i
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var smallest = i
-            if l < h.count, h[l].0 < h[smallest].0 { smallest = l }
-            if r < h.count, h[r].0 < h[smallest].0 { smallest = r }
-            if smallest == i { return }
-            h.swapAt(i, smallest)
-            i = smallest
         }
     }
 }

@@ -55,9 +55,9 @@ struct HarvestSourceOptions: ParsableArguments {
     struct FetcherSettings {
         var timeout: Double, maxBodyBytes: Int, attempts: Int, backoff: Double
 
-        func make(logger: Logger) -> HarvestFetcher {
+        func make(logger: Logger, clock: any HarvestClock = SystemHarvestClock()) -> HarvestFetcher {
             HarvestFetcher(timeout: .milliseconds(Int64(max(0.1, timeout) * 1000)), maxBodyBytes: maxBodyBytes, attempts: attempts,
-                           backoff: backoff, onRetry: { logger.warning("\($0)") })
+                           backoff: backoff, clock: clock, onRetry: { logger.warning("\($0)") })
         }
     }
 

@@ -111,6 +111,9 @@ struct Eval: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A mode to measure: hybrid, keyword or semantic; repeat for several (default: all three).", valueName: "mode"))
     var mode: [SearchMode] = []
 
+    @Option(help: ArgumentHelp("Also write each query's hybrid candidates (the first 1,000 by BM25 and by cosine, with their scores) to FOLDER/COLLECTION.json, for studying fusion (bench/fusion.py).", valueName: "folder"))
+    var candidates: String?
+
     func run() async throws {
         var modes = mode.isEmpty ? SearchMode.allCases : mode
         // Keyword search alone needs no model (and no vectors: nothing is embedded).
@@ -127,7 +130,16 @@ struct Eval: AsyncParsableCommand {
                 printError("error: \(error)")
                 throw ExitCode(2)
             }
-            let results = try await Evaluation.run(loaded, embedder: embedder, modes: modes) { printError($0) }
+            var candidatesFile: String?
+            if let candidates {
+                guard embedder != nil else {
+                    printError("error: --candidates needs the embedding model (hybrid candidates are half semantic): \(ModelOptions.installHint)")
+                    throw ExitCode(2)
+                }
+                try FileManager.default.createDirectory(atPath: candidates, withIntermediateDirectories: true)
+                candidatesFile = (candidates as NSString).appendingPathComponent(loaded.name + ".json")
+            }
+            let results = try await Evaluation.run(loaded, embedder: embedder, modes: modes, candidatesFile: candidatesFile) { printError($0) }
             for r in results {
                 print("| \(loaded.name) | \(r.mode.rawValue) | \(String(format: "%.4f", r.ndcgAt10)) | \(String(format: "%.4f", r.recallAt100)) | \(r.queries) |")
             }

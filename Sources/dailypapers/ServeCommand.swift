@@ -86,14 +86,16 @@ struct Serve: AsyncParsableCommand {
         var monitor: HarvestMonitor?
         if let harvest = config.harvest {
             let schedule = harvest.schedule
-            let fetcher = harvest.fetcher.make(logger: logger)
+            // The site's clock (DAILYPAPERS_NOW sets it for tests) decides which days are harvested.
+            let clock = SystemHarvestClock(now: now)
+            let fetcher = harvest.fetcher.make(logger: logger, clock: clock)
             let delay = harvest.arxivDelay
             let harvestMonitor = HarvestMonitor()
             monitor = harvestMonitor
             services.append(HarvestService(
                 arxiv: OAIHarvester(baseURL: harvest.oaiURL, store: store, fetcher: fetcher, delay: delay, fillDays: schedule.fillDays),
                 hf: HFHarvester(baseURL: harvest.hfURL, store: store, fetcher: fetcher, delay: delay / 3),
-                schedule: schedule, monitor: harvestMonitor, logger: logger, onChange: { wakeup.signal() }))
+                schedule: schedule, monitor: harvestMonitor, clock: clock, logger: logger, onChange: { wakeup.signal() }))
             logger.info("harvesting", metadata: [
                 "arxiv": "\(schedule.arxivSets.isEmpty ? "off" : "sets \(schedule.arxivSets.joined(separator: ",")) daily at \(String(format: "%02d:%02d", schedule.arxivHour, schedule.arxivMinute)) \(schedule.timeZone.identifier) from \(harvest.oaiURL)")",
                 "hf": "\(schedule.hfIntervalMinutes > 0 ? "every \(schedule.hfIntervalMinutes) min from \(harvest.hfURL)" : "off")"])

@@ -263,10 +263,16 @@ struct MailServiceTests {
     @Test func digestsGoOutOnceEachEditionFromTheDigestHour() async throws {
         let store = try SQLiteStore()
         let thursday = Day("2026-11-19")!
+        // Two papers just outside the weekly digest's week (Sunday Nov 15 and Monday Nov 23),
+        // with more votes than either inside it: they must not be in it.
+        let sundayBefore = Day("2026-11-15")!, mondayAfter = Day("2026-11-23")!
         _ = try await store.write(ImportBatch(
-            papers: [paper("2611.00001", title: "Graph networks"), paper("2611.00002", title: "Protein folding")],
+            papers: [paper("2611.00001", title: "Graph networks"), paper("2611.00002", title: "Protein folding"),
+                     paper("2611.00003", title: "Sunday sparsity"), paper("2611.00004", title: "Monday morning")],
             featured: [FeaturedEntry(paperID: ArxivID("2611.00001")!, day: thursday, featuredAt: thursday.start.addingTimeInterval(8 * 3600), importedUpvotes: 9),
-                       FeaturedEntry(paperID: ArxivID("2611.00002")!, day: thursday, featuredAt: thursday.start.addingTimeInterval(9 * 3600), importedUpvotes: 2)]))
+                       FeaturedEntry(paperID: ArxivID("2611.00002")!, day: thursday, featuredAt: thursday.start.addingTimeInterval(9 * 3600), importedUpvotes: 2),
+                       FeaturedEntry(paperID: ArxivID("2611.00003")!, day: sundayBefore, featuredAt: sundayBefore.start.addingTimeInterval(20 * 3600), importedUpvotes: 90),
+                       FeaturedEntry(paperID: ArxivID("2611.00004")!, day: mondayAfter, featuredAt: mondayAfter.start.addingTimeInterval(60), importedUpvotes: 90)]))
         let clock = TestClock(Day("2026-11-18")!.start)
         try await subscribe(store, "daily@example.org", .daily, now: clock.now)
         try await subscribe(store, "weekly@example.org", .weekly, now: clock.now)
@@ -313,6 +319,8 @@ struct MailServiceTests {
         let protein = try #require(text.range(of: "https://papers.example.org/papers/2611.00002"))
         #expect(graph.lowerBound < protein.lowerBound)
         #expect(text.contains("Graph networks") && text.contains("Protein folding"))
+        #expect(!text.contains("Sunday sparsity") && !text.contains("2611.00003"), "the Sunday before the week is not in it")
+        #expect(!text.contains("Monday morning") && !text.contains("2611.00004"), "the Monday after the week is not in it")
         #expect(text.contains("You get the weekly digest of Daily Papers at weekly@example.org."))
         #expect(try await store.editionQueued(DigestFrequency.daily.edition(sentOn: Day("2026-11-23")!)))
     }

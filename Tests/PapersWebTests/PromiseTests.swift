@@ -323,23 +323,26 @@ final class Counter: Sendable {
 
     @Test func concurrentRequestsShareOneComputation() async throws {
         let clock = ManualInstant()
-        let cache = TTLCache(ttl: 2, now: { clock.now })
-        let computed = Counter(), callers = Counter()
+        // The cache reads its clock once as each request comes in: that read counts the
+        // requests that have reached the cache (not merely been started).
+        let arrived = Counter(), computed = Counter()
+        let cache = TTLCache(ttl: 2, now: { arrived.increment(); return clock.now })
         let requests = 10
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<requests {
                 group.addTask {
-                    callers.increment()
-                    return try await cache.value(for: "/") { () async throws -> Int in
+                    try await cache.value(for: "/") { () async throws -> Int in
                         let number = computed.increment()
-                        // Hold the computation until every request has asked for the page.
-                        while callers.count < requests { await Task.yield() }
+                        // Hold the computation until every request is inside the cache: a cache
+                        // without single flight would start one computation per request here.
+                        while arrived.count < requests { await Task.yield() }
                         return number
                     }
                 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
+        #expect(arrived.count == requests)
         #expect(results == Array(repeating: 1, count: requests))
         #expect(computed.count == 1)
     }

@@ -9,10 +9,12 @@ public protocol HarvestClock: Sendable {
     func sleep(seconds: Double) async throws
 }
 
-/// The real clock: `Date()` and `Task.sleep`.
+/// The real clock: `Date()` (or the time `now` gives, such as `serve`'s configured clock) and
+/// `Task.sleep`.
 public struct SystemHarvestClock: HarvestClock {
-    public init() {}
-    public var now: Date { Date() }
+    let time: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date = { Date() }) { time = now }
+    public var now: Date { time() }
     public func sleep(seconds: Double) async throws {
         guard seconds > 0 else { return }
         try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))

@@ -117,8 +117,11 @@ public struct OAIHarvester: Sendable {
                 url = resumeURL(token)
             }
         }
-        // The listing was read to its end: every record up to `latest` is in.
-        if var done = latest {
+        // The listing was read to its end: every record up to `latest` is in. A window that
+        // began after the day following the cursor leaves a gap behind it, so the cursor stays
+        // (the next run fills the gap, then moves it).
+        let contiguous = cursor.map { from <= $0.adding(days: 1) } ?? true
+        if contiguous, var done = latest {
             if let until = request.until, until < done { done = until }
             try await store.advanceHarvestCursor(source: request.source, to: done)
         }
