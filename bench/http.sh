@@ -14,7 +14,7 @@ dir=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 "$bin" import --quiet --database "$dir/db.sqlite" "$shared/arxiv-cs" "$shared/hf-daily" >/dev/null || true
 port=$((20000 + RANDOM % 20000))
-"$bin" serve --database "$dir/db.sqlite" --port "$port" --log-level warning --no-background-embedding &
+"$bin" serve --database "$dir/db.sqlite" --port "$port" --log-level warning --no-background-embedding --no-harvest &
 server=$!
 for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 duration=${BENCH_DURATION:-10s}

@@ -18,7 +18,7 @@ if [ ! -e "$db" ]; then
 fi
 "$bin" embed --database "$db"
 port=$((20000 + RANDOM % 20000))
-"$bin" serve --database "$db" --port "$port" --log-level warning --no-background-embedding &
+"$bin" serve --database "$db" --port "$port" --log-level warning --no-background-embedding --no-harvest &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

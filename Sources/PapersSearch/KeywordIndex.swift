@@ -79,6 +79,7 @@ public final class KeywordIndex: Sendable {
         var published: [Date?] = []
         var categories: [[String]] = []
         /// Each paper's title terms (title matches) and its authors' names (author matches and filters).
+        /// Each row's distinct title words, sorted.
         var titles: [[Int32]] = []
         var authors: [[String]] = []
         /// Terms by id, and the id of each.
@@ -187,7 +188,7 @@ public final class KeywordIndex: Sendable {
                 s.liveCount += 1
                 s.published.append(doc.publishedAt)
                 s.categories.append(doc.categories)
-                s.titles.append(title)
+                s.titles.append(Array(Set(title)).sorted())
                 let names = doc.authors.map(AuthorName.key).filter { !$0.isEmpty }
                 s.authors.append(names)
                 for name in Set(names) { s.byAuthor[name, default: []].append(row) }
@@ -262,9 +263,12 @@ public final class KeywordIndex: Sendable {
             let wanted = Set(tokens.compactMap { $0 })
             if wanted.count >= 3 {
                 for row32 in touched {
-                    let title = Set(s.titles[Int(row32)])
-                    guard title.count >= 3 else { continue }
-                    let shared = title.intersection(known).count
+                    // The title's distinct words: at most one more than the query's known words,
+                    // at least one fewer than all its words, or it cannot be near.
+                    let title = s.titles[Int(row32)]
+                    guard title.count >= max(3, wanted.count - 1), title.count <= known.count + 1 else { continue }
+                    var shared = 0
+                    for id in title where known.contains(id) { shared += 1 }
                     guard shared >= max(title.count, wanted.count) - 1 else { continue }
                     closeness[Int(row32)] = Float(shared) / Float(title.count + wanted.count - shared)
                 }

@@ -192,10 +192,13 @@ public final class SearchEngine: Sendable {
                                  notice: notice, arxivID: id)
         }
         try await refreshKeywordIndex()
+        let clock = ContinuousClock()
+        let begun = clock.now
         let correction = self.correction(of: text)
         let query = correction ?? text
         // An author's name puts the author's papers first.
         let authored = keywordIndex.papers(byAuthor: query, filter: filter)
+        let understood = clock.now
         var ranked: [ArxivID]
         var total: Int
         var keywordHits = Set<ArxivID>()
@@ -225,9 +228,15 @@ public final class SearchEngine: Sendable {
             ranked = authored + ranked.filter { !first.contains($0) }
             keywordHits.formUnion(authored)
         }
+        let rankedAt = clock.now
         // Cards and excerpts are fetched for the page shown only.
         let pageIDs = Array(ranked.dropFirst(offset).prefix(perPage))
-        let cards = Self.withExcerpts(try await store.cards(pageIDs), matching: query, only: keywordHits)
+        let fetched = try await store.cards(pageIDs)
+        let fetchedAt = clock.now
+        let cards = Self.withExcerpts(fetched, matching: query, only: keywordHits)
+        logger.debug("search stages", metadata: ["mode": "\(mode.rawValue)", "understand": "\(understood - begun)",
+                                                 "rank": "\(rankedAt - understood)", "cards": "\(fetchedAt - rankedAt)",
+                                                 "excerpts": "\(clock.now - fetchedAt)"])
         return SearchResults(cards: cards, total: total, page: page, perPage: perPage, mode: mode, notice: notice,
                              correction: correction)
     }
@@ -284,7 +293,8 @@ public final class SearchEngine: Sendable {
             scored.sort { $0.cosine > $1.cosine || ($0.cosine == $1.cosine && $0.id < $1.id) }
             ranked = scored.prefix(limit).map { ($0.id, $0.cosine) }
         } else {
-            ranked = index.nearest(to: vector, k: limit, filter: filter)
+            // Beyond the first 100, approximate cosines do: they only place fusion candidates.
+            ranked = index.nearest(to: vector, k: limit, filter: filter, exact: Self.candidateLimit)
         }
         logger.debug("semantic ranking", metadata: ["embed": "\(embedded - start)", "scan": "\(clock.now - embedded)"])
         return ranked

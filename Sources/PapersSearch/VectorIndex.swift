@@ -80,9 +80,11 @@ public final class VectorIndex: Sendable {
     }
 
     /// The `k` most similar papers by cosine (vectors are unit length, so the dot product),
-    /// best first, passing the filter.
+    /// best first, passing the filter. With `exact` smaller than `k`, only that many of the best
+    /// are sure to be in exact order with exact cosines; the rest keep the first pass's
+    /// approximate ones (within about 0.01), which is enough for candidates further down.
     public func nearest(to query: [Float], k: Int, filter: SearchFilter = SearchFilter(),
-                        excluding: ArxivID? = nil) -> [(id: ArxivID, score: Float)] {
+                        excluding: ArxivID? = nil, exact: Int? = nil) -> [(id: ArxivID, score: Float)] {
         precondition(query.count == dimension)
         return storage.withLock { s in
             let n = s.ids.count
@@ -95,8 +97,10 @@ public final class VectorIndex: Sendable {
                 Self.scores(matrix: s.matrix, rows: n, dimension: dimension, query: query, into: &scores)
             }
             // Top candidates with a small min-heap: k of them, or with the approximate first
-            // pass enough more that the exact top k is among them.
-            let wanted = twoPass ? min(n, max(4 * k, k + 100)) : k
+            // pass enough more that the exact top `exact` is among those rescored.
+            let sure = min(exact ?? k, k)
+            let rescored = twoPass ? min(n, max(4 * sure, sure + 100)) : 0
+            let wanted = min(n, max(k, rescored))
             let ids = s.ids
             var top = TopK(wanted) { ids[$0] < ids[$1] }
             for row in 0..<n {
@@ -108,7 +112,10 @@ public final class VectorIndex: Sendable {
             }
             var kept = top.heap
             if twoPass {
-                kept = kept.map { (Self.exactScore(s.matrix, row: $0.row, dimension: dimension, query: query), $0.row) }
+                if rescored < kept.count { kept = top.sorted() }  // the best first, to rescore those
+                for i in 0..<min(rescored, kept.count) {
+                    kept[i].score = Self.exactScore(s.matrix, row: kept[i].row, dimension: dimension, query: query)
+                }
             }
             return kept.sorted { $0.score != $1.score ? $0.score > $1.score : ids[$0.row] < ids[$1.row] }
                 .prefix(k).map { (ids[$0.row], $0.score) }

@@ -125,6 +125,10 @@ struct SplitMix64: RandomNumberGenerator {
             let found = index.nearest(to: query, k: 50).map(\.id.rawValue)
             #expect(Set(found) == Set(exactTop), "query \(q): the first pass lost an exact neighbour (seed \(seed))")
             #expect(found.first == exactTop.first, "seed \(seed)")
+            // A deep list with only its head exact (as hybrid search asks): the head is the same.
+            let deep = index.nearest(to: query, k: 1000, exact: 50)
+            #expect(deep.count == 1000)
+            #expect(Array(deep.prefix(50).map(\.id.rawValue)) == found, "query \(q): the exact head of a deep list differs (seed \(seed))")
         }
     }
 
