@@ -78,8 +78,8 @@ public final class KeywordIndex: Sendable {
         var liveCount = 0
         var published: [Date?] = []
         var categories: [[String]] = []
-        /// Each paper's title terms (title matches) and its authors' names (author matches and filters).
-        /// Each row's distinct title words, sorted.
+        /// Each paper's distinct title terms, sorted (title matches), and its authors' names
+        /// (author matches and filters).
         var titles: [[Int32]] = []
         var authors: [[String]] = []
         /// Terms by id, and the id of each.
