@@ -46,6 +46,10 @@ def test_eval_writes_the_hybrid_candidates(tmp_path):
     (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "rotating disc"}) + "\n")
     (folder / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
     out = tmp_path / "candidates"
+    # With keyword mode alone too: the candidates are hybrid's, so the documents are embedded.
+    result = run("eval", "--mode", "keyword", "--collection", str(folder), "--candidates", str(tmp_path / "keyword"))
+    assert result.returncode == 0, result.stderr
+    assert [doc for doc, _ in json.loads((tmp_path / "keyword" / "tiny.json").read_text())["queries"][0]["semantic"]] == ["d1", "d2"]
     result = run("eval", "--mode", "hybrid", "--collection", str(folder), "--candidates", str(out))
     assert result.returncode == 0, result.stderr
     written = json.loads((out / "tiny.json").read_text())

@@ -115,7 +115,7 @@ public enum Evaluation {
         }
         _ = try await store.write(ImportBatch(papers: papers))
         let engine = SearchEngine(store: store, embedder: embedder)
-        if embedder != nil, modes.contains(where: { $0 != .keyword }) {
+        if embedder != nil, candidatesFile != nil || modes.contains(where: { $0 != .keyword }) {
             var done = 0
             while true {
                 let n = try await engine.embedPending(limit: 64)

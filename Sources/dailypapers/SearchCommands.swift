@@ -116,8 +116,9 @@ struct Eval: AsyncParsableCommand {
 
     func run() async throws {
         var modes = mode.isEmpty ? SearchMode.allCases : mode
-        // Keyword search alone needs no model (and no vectors: nothing is embedded).
-        let embedder = modes == [.keyword] ? nil : try modelOptions.loadEmbedder()
+        // Keyword search alone needs no model (and no vectors: nothing is embedded), unless the
+        // hybrid candidates are written too.
+        let embedder = modes == [.keyword] && candidates == nil ? nil : try modelOptions.loadEmbedder()
         if embedder == nil, modes != [.keyword] {
             printError("note: the embedding model was not found, so only keyword search is measured: \(ModelOptions.installHint)")
             modes = [.keyword]
