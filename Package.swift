@@ -21,17 +21,30 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Values and rules; no I/O. (Crypto: HMAC for signed tokens.)
         .target(name: "PapersCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // zlib, for gzipped metadata snapshots.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        // Storage: the store interface, SQLite (GRDB) implementation, migrations.
-        .target(name: "PapersStore", dependencies: [
-            "PapersCore",
+        // Storage: the store interface and its value types; no database.
+        .target(name: "PapersStore", dependencies: ["PapersCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // The embedded store: SQLite through GRDB, its migrations, FTS5.
+        .target(name: "PapersSQLite", dependencies: [
+            "PapersCore", "PapersStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The shared store: PostgreSQL through postgres-nio, its migrations, tsvector search.
+        .target(name: "PapersPostgres", dependencies: [
+            "PapersCore", "PapersStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Opens the store a URL names: SQLite or PostgreSQL. Only the command line and tests use it.
+        .target(name: "PapersBackends", dependencies: [
+            "PapersStore", "PapersSQLite", "PapersPostgres", .product(name: "Logging", package: "swift-log"),
         ]),
         // Parsers, importers and harvesters: HF daily JSON, metadata snapshot, arXiv Atom, OAI-PMH.
         .target(name: "PapersIngest", dependencies: [
@@ -85,7 +98,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "dailypapers", dependencies: [
-            "PapersCore", "PapersStore", "PapersIngest", "PapersSearch", "PapersMail", "PapersServices", "PapersWeb", "MiniLM",
+            "PapersCore", "PapersStore", "PapersBackends", "PapersIngest", "PapersSearch", "PapersMail", "PapersServices", "PapersWeb", "MiniLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -93,18 +106,24 @@ let package = Package(
         ]),
         // Embedding throughput and query latency, driven by bench/embed_bench.py.
         .executableTarget(name: "minilm-bench", dependencies: ["MiniLM"]),
-        .target(name: "TestSupport", dependencies: ["PapersCore", "PapersSearch", .product(name: "Hummingbird", package: "hummingbird")],
+        .target(name: "TestSupport", dependencies: [
+            "PapersCore", "PapersSearch", "PapersStore", "PapersBackends", "PapersPostgres",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+        ],
                 path: "Tests/TestSupport"),
         .testTarget(name: "PapersCoreTests", dependencies: ["PapersCore", "TestSupport"]),
-        .testTarget(name: "PapersStoreTests", dependencies: ["PapersStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PapersStoreTests", dependencies: [
+            "PapersStore", "PapersSQLite", "PapersPostgres", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),
         .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
         .testTarget(name: "PapersSearchTests", dependencies: ["PapersSearch", "PapersStore", "MiniLM", "TestSupport"]),
         .testTarget(name: "PapersMailTests", dependencies: [
-            "PapersMail", "PapersStore", "PapersSearch", "PapersCore", .product(name: "NIOCore", package: "swift-nio"),
+            "PapersMail", "TestSupport", "PapersStore", "PapersSearch", "PapersCore", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "PapersServicesTests", dependencies: ["PapersServices", "PapersStore", "PapersIngest", "PapersCore"]),
+        .testTarget(name: "PapersServicesTests", dependencies: ["PapersServices", "TestSupport", "PapersStore", "PapersIngest", "PapersCore"]),
         .testTarget(name: "PapersWebTests", dependencies: [
             "PapersWeb", "PapersServices", "PapersStore", "PapersIngest", "PapersMail", "PapersSearch", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),

@@ -20,7 +20,22 @@ scripts/setup.sh --test || { echo "setup or build failed"; echo "total: 0 passed
 export HARVEST=0
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A throw-away PostgreSQL 15 cluster on loopback, run by an unprivileged user, for the
+# PostgreSQL half of the suites (every store, application and end-to-end suite that takes a
+# backend runs against both). Without it those cases are skipped, and counted so.
+pg=$(mktemp -d /tmp/dailypapers-pg.XXXXXX)
+chmod 755 "$pg"
+cleanup() {
+    scripts/postgres.sh stop "$pg" >/dev/null 2>&1 || true
+    rm -rf "$work" "$pg"
+}
+trap cleanup EXIT
+if url=$(scripts/postgres.sh start "$pg"); then
+    export DAILYPAPERS_TEST_POSTGRES_URL="$url"
+    echo "PostgreSQL 15 for the tests: $(sed -E 's#//([^:/@]+):[^@]*@#//\1:***@#' <<<"$url")"
+else
+    echo "PostgreSQL half skipped: the test cluster did not start (scripts/postgres.sh start $pg failed, above)"
+fi
 
 # --- Swift Testing -------------------------------------------------------------------------
 # Every test there is (one line per test function, parameterized ones once).

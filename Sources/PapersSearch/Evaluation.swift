@@ -99,11 +99,12 @@ public enum Evaluation {
         return ArxivID(String(format: "%02d%02d.%05d", block / 12, block % 12 + 1, index % 99_999 + 1))!
     }
 
-    /// With `candidatesFile`, also writes each query's hybrid candidates there (JSON).
-    public static func run(_ collection: RelevanceCollection, embedder: (any TextEmbedder)?, modes: [SearchMode],
-                           candidatesFile: String? = nil,
+    /// Loads the collection into `store` (an empty one: the collection's documents become its
+    /// papers) and runs every query through the production search path. With `candidatesFile`,
+    /// also writes each query's hybrid candidates there (JSON).
+    public static func run(_ collection: RelevanceCollection, into store: any PaperStore, embedder: (any TextEmbedder)?,
+                           modes: [SearchMode], candidatesFile: String? = nil,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> [Result] {
-        let store = try SQLiteStore()
         var toDocument = [ArxivID: String]()
         var papers = [Paper]()
         for (i, doc) in collection.documents.enumerated() {

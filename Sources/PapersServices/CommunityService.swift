@@ -46,12 +46,12 @@ public struct CommunityService: Sendable {
     let contentChanged: @Sendable () -> Void
 
     public init(store: any Store, catalog: Catalog, arxiv: ArxivClient, limits: RateLimits = RateLimits(),
-                limiter: RateLimiter = RateLimiter(), contentChanged: @escaping @Sendable () -> Void = {}) {
+                limiter: RateLimiter? = nil, contentChanged: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.catalog = catalog
         self.arxiv = arxiv
         self.limits = limits
-        self.limiter = limiter
+        self.limiter = limiter ?? RateLimiter(store: store)
         self.contentChanged = contentChanged
     }
 
@@ -63,7 +63,7 @@ public struct CommunityService: Sendable {
     }
 
     /// Counts an attempt at an action that attracts abuse (`RateLimitExceeded` once over the limit).
-    public func limit(_ action: String, key: String, _ limit: KeyPath<RateLimits, RateLimit>) async throws(RateLimitExceeded) {
+    public func limit(_ action: String, key: String, _ limit: KeyPath<RateLimits, RateLimit>) async throws {
         try await limiter.hit(action, key: key, limit: limits[keyPath: limit], now: now)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PapersStore
 
 /// At most `count` attempts per `seconds`, per key.
 public struct RateLimit: Sendable, Hashable {
@@ -34,23 +35,22 @@ public struct RateLimitExceeded: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Fixed-window counters in memory. Each web node counts alone; with several nodes the
-/// effective limit is per node.
-public actor RateLimiter {
-    private var windows: [String: (start: Date, count: Int)] = [:]
+/// Fixed-window counters kept in the database, so the limits hold for the whole site however
+/// many processes and web nodes share it.
+public struct RateLimiter: Sendable {
+    let store: any CommunityStore
 
-    public init() {}
+    public init(store: any CommunityStore) {
+        self.store = store
+    }
 
-    /// Counts an attempt; throws `RateLimitExceeded` once over the limit.
-    public func hit(_ action: String, key: String, limit: RateLimit, now: Date) throws(RateLimitExceeded) {
-        let id = "\(action)\u{0}\(key)"
-        if windows.count > 50_000 { windows = windows.filter { now.timeIntervalSince($0.value.start) < 3600 * 24 } }
-        var window = windows[id] ?? (now, 0)
-        if now.timeIntervalSince(window.start) >= limit.seconds { window = (now, 0) }
-        window.count += 1
-        windows[id] = window
-        if window.count > limit.count {
-            throw RateLimitExceeded(action: action, retryAfter: max(1, Int((limit.seconds - now.timeIntervalSince(window.start)).rounded(.up))))
+    /// Counts an attempt; throws `RateLimitExceeded` once over the limit (and the store's error
+    /// when the database cannot be reached).
+    public func hit(_ action: String, key: String, limit: RateLimit, now: Date) async throws {
+        // "ACTION KEY": actions are single words.
+        let (count, start) = try await store.countAttempt(key: action + " " + key, window: limit.seconds, now: now)
+        if count > limit.count {
+            throw RateLimitExceeded(action: action, retryAfter: max(1, Int((limit.seconds - now.timeIntervalSince(start)).rounded(.up))))
         }
     }
 

@@ -45,6 +45,12 @@ public protocol CommunityStore: Sendable {
     func feature(paper: ArxivID, day: Day, submitter: Member?, now: Date) async throws -> Bool
     /// Removes a paper from a day; false when it was not featured that day.
     func unfeature(paper: ArxivID, day: Day) async throws -> Bool
+
+    /// Counts an attempt under `key` in a fixed window of `window` seconds kept in the database,
+    /// so every process and node on it shares one count: the attempts in the current window
+    /// (this one included) and when that window started. A window older than `window` starts
+    /// again at `now`.
+    func countAttempt(key: String, window: TimeInterval, now: Date) async throws -> (count: Int, windowStart: Date)
 }
 
 public enum CommunityStoreError: Error, Equatable, CustomStringConvertible {

@@ -42,6 +42,14 @@ public struct CatalogStats: Sendable, Equatable {
     public var featuredDays: Int
     public var firstDay: Day?
     public var lastDay: Day?
+
+    public init(papers: Int, featuredEntries: Int, featuredDays: Int, firstDay: Day?, lastDay: Day?) {
+        self.papers = papers
+        self.featuredEntries = featuredEntries
+        self.featuredDays = featuredDays
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+    }
 }
 
 /// Which featured entries to list.
@@ -138,6 +146,12 @@ public struct EmbeddingWork: Sendable {
     public var paperID: ArxivID
     public var text: String
     public var textHash: Int64
+
+    public init(paperID: ArxivID, text: String, textHash: Int64) {
+        self.paperID = paperID
+        self.text = text
+        self.textHash = textHash
+    }
 }
 
 /// The storage interface. Everything dialect-specific lives behind it; the SQLite
@@ -197,6 +211,14 @@ public enum EmbeddingText {
 
 /// Errors from the store, with the context a user needs.
 public struct StoreError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The database cannot be reached or stopped answering (a server that is down or restarting,
+/// a pool that stays full past its timeout): the web layer answers 503 and the next request
+/// tries again.
+public struct StoreUnavailable: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

@@ -34,7 +34,7 @@ public struct Community: Sendable {
     public let store: any CommunityService.Store
     public let signer: TokenSigner
     public let configuration: CommunityConfiguration
-    public let limiter = RateLimiter()
+    public let limiter: RateLimiter
     public let arxiv: ArxivClient
     /// Checks a password against a bcrypt hash; nil is bcrypt on NIO's thread pool (tests
     /// pass one that records which hashes were checked).
@@ -43,6 +43,7 @@ public struct Community: Sendable {
     public init(store: any CommunityService.Store, secret: [UInt8], configuration: CommunityConfiguration = CommunityConfiguration(),
                 passwordVerifier: (@Sendable (_ password: String, _ hash: String) async throws -> Bool)? = nil) {
         self.store = store
+        limiter = RateLimiter(store: store)
         signer = TokenSigner(secret: secret)
         self.configuration = configuration
         arxiv = ArxivClient(baseURL: configuration.arxivBaseURL)

@@ -23,7 +23,9 @@ public struct WebError: Error, Sendable {
 
     /// The response headers the error carries (`Retry-After`, `Allow`).
     static func headers(of error: any Error, into response: inout Response) {
-        if let retry = (error as? WebError)?.retryAfter ?? (error as? RateLimitExceeded)?.retryAfter { response.headers[.retryAfter] = String(retry) }
+        if let retry = (error as? WebError)?.retryAfter ?? (error as? RateLimitExceeded)?.retryAfter ?? (error is StoreUnavailable ? 5 : nil) {
+            response.headers[.retryAfter] = String(retry)
+        }
         if let allow = (error as? WebError)?.allow { response.headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
     }
 
@@ -88,6 +90,10 @@ func describeError(_ error: any Error, path: String, logger: Logger) -> (HTTPRes
         return (.conflict, error.description)
     case is MemberRequired:
         return (.unauthorized, "Sign in first.")
+    case let error as StoreUnavailable:
+        // Logged without the database's password (the store's messages never carry it).
+        logger.warning("database unavailable", metadata: ["path": "\(path)", "error": "\(error)"])
+        return (.serviceUnavailable, "The site's database is not answering. Please try again in a few seconds.")
     case let error as HTTPError:
         if error.status == .notFound { return (.notFound, "There is nothing at \(path).") }
         return (error.status, error.body ?? error.status.reasonPhrase)

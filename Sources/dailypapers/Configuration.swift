@@ -5,6 +5,7 @@ import PapersCore
 import PapersIngest
 import PapersMail
 import PapersSearch
+import PapersBackends
 import PapersStore
 import PapersWeb
 
@@ -28,7 +29,7 @@ struct ConfigurationFlags {
 /// this one file, and that package (with its providers and their dependencies) would add a
 /// build-time cost to every build of a 2-core machine for what these lines do.
 struct Configuration {
-    var databasePath: String
+    var database: StoreLocation
     /// nil: look for the installed model package.
     var modelDirectory: String?
     var host: String
@@ -77,7 +78,11 @@ struct Configuration {
             guard let value = T(text), valid(value) else { throw ValidationError("\(name) \"\(text)\" \(problem)") }
             return value
         }
-        databasePath = store.database ?? env("DATABASE_PATH") ?? "./data/dailypapers.sqlite"
+        do {
+            database = try StoreLocation(parsing: StoreOptions.resolve(flag: store.database, environment: environment))
+        } catch {
+            throw ValidationError("--database: \(error)")
+        }
         modelDirectory = model.modelDir ?? env("MODEL_DIR")
         host = flags.host ?? env("HOST") ?? "127.0.0.1"
         port = try number(flags.port, "PORT", "8080", "port", "is not a TCP port (0-65535)") { (0...65535).contains($0) }
@@ -101,10 +106,14 @@ struct Configuration {
         } else {
             now = { Date() }
         }
-        let databasePath = databasePath
+        // Mail as files goes beside an SQLite database, or to ./data/mail.
+        let dataFolder: URL = switch database {
+        case let .sqlite(path): URL(fileURLWithPath: path).deletingLastPathComponent()
+        case .postgres: URL(fileURLWithPath: "./data")
+        }
         self.mail = Mail(
             smtpURL: mail.smtpURL ?? env("SMTP_URL")
-                ?? "file://" + URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("mail").standardizedFileURL.path,
+                ?? "file://" + dataFolder.appendingPathComponent("mail").standardizedFileURL.path,
             from: mail.mailFrom ?? env("MAIL_FROM"),
             connections: try number(mail.smtpConnections, "SMTP_CONNECTIONS", "2", "--smtp-connections", "is not a number from 1 to 32") { (1...32).contains($0) },
             digestHour: try number(mail.digestHour, "DIGEST_HOUR", "6", "--digest-hour", "is not an hour from 0 to 23") { (0...23).contains($0) },
@@ -120,17 +129,17 @@ struct Configuration {
     var web: WebConfiguration { WebConfiguration(host: host, port: port, siteName: siteName, baseURL: baseURL) }
 
     /// The secret that signs CSRF tokens and email links.
-    func secret(_ store: SQLiteStore) async throws -> [UInt8] {
+    func secret(_ store: any SiteStore) async throws -> [UInt8] {
         if let secretKey { return Array(secretKey.utf8) }
         return try await store.siteSecret()
     }
 
-    func openStore() throws -> SQLiteStore { try SQLiteStore(path: databasePath) }
+    func openStore(logger: Logger) async throws -> any SiteStore { try await StoreOpener.open(database, logger: logger) }
 
     func loadEmbedder() throws -> MiniLMEmbedder? { try MiniLMEmbedder.load(directory: modelDirectory) }
 
     /// The mailer and outbox for a store, with links on the base URL.
-    func makeMail(store: SQLiteStore, search: SearchEngine, now: @escaping @Sendable () -> Date = Date.init,
+    func makeMail(store: any SiteStore, search: SearchEngine, now: @escaping @Sendable () -> Date = Date.init,
                   logger: Logger) async throws -> (mailer: Mailer, outbox: Outbox) {
         let baseURL = web.resolvedBaseURL
         let host = URLComponents(string: baseURL)?.host ?? "localhost"

@@ -9,5 +9,5 @@ struct DailyPapers: AsyncParsableCommand {
             Configuration comes from flags, then environment variables, then defaults; each option's \
             help names its variable.
             """,
-        subcommands: [Serve.self, Import.self, Harvest.self, Embed.self, Search.self, Digest.self, Eval.self, User.self, Stats.self, Migrate.self])
+        subcommands: [Serve.self, Import.self, Harvest.self, Embed.self, Search.self, Digest.self, Eval.self, User.self, Stats.self, Migrate.self, MigrateData.self])
 }

@@ -81,7 +81,7 @@ struct Digest: AsyncParsableCommand {
         } else {
             frequencies = Mailer.frequencies(dueOn: day)
         }
-        let store = try config.openStore()
+        let store = try await config.openStore(logger: logger)
         let embedder = try config.loadEmbedder()
         let search = SearchEngine(store: store, embedder: embedder, logger: logger)
         if embedder != nil { try await search.loadIndex() }

@@ -1,28 +1,41 @@
 import ArgumentParser
 import Foundation
+import Logging
+import PapersBackends
 import PapersSearch
 import PapersStore
 
 /// Options every subcommand that touches the database shares.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "SQLite database file (env DATABASE_PATH; default ./data/dailypapers.sqlite).", valueName: "path"))
+        "The database: an SQLite file, sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/NAME (env DATABASE_URL, or DATABASE_PATH; default ./data/dailypapers.sqlite).",
+        valueName: "path-or-url"))
     var database: String?
 
     /// Flags, then environment, then the default.
-    var databasePath: String {
-        database ?? Environment.value("DATABASE_PATH") ?? "./data/dailypapers.sqlite"
+    var databaseText: String {
+        StoreOptions.resolve(flag: database, environment: ProcessInfo.processInfo.environment)
     }
 
-    func openStore() throws -> SQLiteStore {
-        try SQLiteStore(path: databasePath)
+    static func resolve(flag: String?, environment: [String: String]) -> String {
+        func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        return flag ?? env("DATABASE_URL") ?? env("DATABASE_PATH") ?? "./data/dailypapers.sqlite"
+    }
+
+    /// The database's location, or a usage error naming what is wrong with it.
+    func location() throws -> StoreLocation {
+        do { return try StoreLocation(parsing: databaseText) } catch { throw ValidationError("--database: \(error)") }
+    }
+
+    func openStore(logger: Logger = Logger(label: "dailypapers.store")) async throws -> any SiteStore {
+        try await StoreOpener.open(location(), logger: logger)
     }
 
     /// The store, or exit status 2 with the reason on standard error (for commands whose exit
     /// status says what happened).
-    func openStoreOrExit() throws -> SQLiteStore {
+    func openStoreOrExit(logger: Logger = Logger(label: "dailypapers.store")) async throws -> any SiteStore {
         do {
-            return try openStore()
+            return try await openStore(logger: logger)
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
@@ -61,7 +74,7 @@ struct ModelOptions: ParsableArguments {
 
 /// The secret that signs CSRF tokens and email links: SECRET_KEY when set (at least 32
 /// characters), else the random one the database keeps.
-func siteSecret(_ store: SQLiteStore) async throws -> [UInt8] {
+func siteSecret(_ store: any SiteStore) async throws -> [UInt8] {
     if let key = Environment.value("SECRET_KEY") {
         guard key.utf8.count >= 32 else { throw ValidationError("SECRET_KEY must be at least 32 characters long") }
         return Array(key.utf8)

@@ -87,12 +87,12 @@ struct Harvest: AsyncParsableCommand {
 
 /// What both harvest commands do around their harvester: open the store, run, print, exit.
 private func runHarvest(source: String, store storeOptions: StoreOptions, quiet: Bool,
-                        _ body: (SQLiteStore, HarvestFetcher) async throws -> HarvestReport,
+                        _ body: (any SiteStore, HarvestFetcher) async throws -> HarvestReport,
                         sources: HarvestSourceOptions) async throws {
     var logger = Logger(label: "dailypapers.harvest")
     logger.logLevel = quiet ? .error : .info
     let fetcher = try sources.fetcher(logger: logger)
-    let store = try storeOptions.openStoreOrExit()
+    let store = try await storeOptions.openStoreOrExit()
     let started = ContinuousClock.now
     let report: HarvestReport
     do {

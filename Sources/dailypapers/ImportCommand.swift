@@ -29,7 +29,7 @@ struct Import: AsyncParsableCommand {
     var paths: [String]
 
     func run() async throws {
-        let store = try storeOptions.openStoreOrExit()
+        let store = try await storeOptions.openStoreOrExit()
         let importer = Importer(store: store)
         importer.onReject = { printError("rejected: \($0)") }
         if !quiet { importer.progress = ProgressReporter(label: "import") }

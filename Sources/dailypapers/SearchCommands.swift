@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PapersCore
 import PapersIngest
+import PapersBackends
 import PapersSearch
 import PapersStore
 
@@ -29,7 +30,7 @@ struct Embed: AsyncParsableCommand {
             printError("error: the embedding model was not found: \(ModelOptions.installHint)")
             throw ExitCode(2)
         }
-        let store = try storeOptions.openStore()
+        let store = try await storeOptions.openStore()
         let engine = SearchEngine(store: store, embedder: embedder)
         let backlog = try await store.embeddingBacklog(model: embedder.modelID)
         let goal = min(backlog, limit ?? backlog)
@@ -80,7 +81,7 @@ struct Search: AsyncParsableCommand {
         var filter = SearchFilter(category: category, author: author.flatMap { $0.isEmpty ? nil : $0 })
         if let from { guard let day = Day(from) else { throw ValidationError("--from \"\(from)\" is not a date (YYYY-MM-DD)") }; filter.from = day }
         if let to { guard let day = Day(to) else { throw ValidationError("--to \"\(to)\" is not a date (YYYY-MM-DD)") }; filter.to = day }
-        let store = try storeOptions.openStore()
+        let store = try await storeOptions.openStore()
         let embedder = try modelOptions.loadEmbedder()
         let engine = SearchEngine(store: store, embedder: embedder)
         try await engine.loadIndex()
@@ -140,7 +141,7 @@ struct Eval: AsyncParsableCommand {
                 try FileManager.default.createDirectory(atPath: candidates, withIntermediateDirectories: true)
                 candidatesFile = (candidates as NSString).appendingPathComponent(loaded.name + ".json")
             }
-            let results = try await Evaluation.run(loaded, embedder: embedder, modes: modes, candidatesFile: candidatesFile) { printError($0) }
+            let results = try await Evaluation.run(loaded, into: try StoreOpener.inMemory(), embedder: embedder, modes: modes, candidatesFile: candidatesFile) { printError($0) }
             for r in results {
                 print("| \(loaded.name) | \(r.mode.rawValue) | \(String(format: "%.4f", r.ndcgAt10)) | \(String(format: "%.4f", r.recallAt100)) | \(r.queries) |")
             }

@@ -59,9 +59,9 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(metrics.factory)
         let configuration = config.web
         let now = config.now
-        let store = try config.openStore()
+        let store = try await config.openStore(logger: logger)
         let stats = try await store.stats()
-        logger.info("catalog opened", metadata: ["database": "\(config.databasePath)", "papers": "\(stats.papers)",
+        logger.info("catalog opened", metadata: ["database": "\(store.location)", "papers": "\(stats.papers)",
                                                  "featured_days": "\(stats.featuredDays)"])
         let embedder = try config.loadEmbedder()
         if embedder == nil {

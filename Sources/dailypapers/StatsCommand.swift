@@ -22,8 +22,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
-        let store = try storeOptions.openStore()
-        for name in try store.appliedMigrations() { print(name) }
+        let store = try await storeOptions.openStore()
+        for name in try await store.appliedMigrations() { print(name) }
     }
 }
 

@@ -28,7 +28,7 @@ struct User: AsyncParsableCommand {
             if isatty(STDIN_FILENO) != 0 { printError("Password (then Enter):") }
             guard let password = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
             do { try CommunityRules.password(password) } catch { throw ValidationError("the password \(error.problem)") }
-            let store = try storeOptions.openStore()
+            let store = try await storeOptions.openStore()
             let community = Community(store: store, secret: try await siteSecret(store))
             do {
                 let member = try await store.createMember(username: username, email: email,
@@ -48,7 +48,7 @@ struct User: AsyncParsableCommand {
         @Flag(help: "Take the admin role away instead.") var revoke = false
 
         func run() async throws {
-            let store = try storeOptions.openStore()
+            let store = try await storeOptions.openStore()
             guard try await store.setAdmin(username: username, isAdmin: !revoke) else {
                 throw ValidationError("there is no member named \(username)")
             }

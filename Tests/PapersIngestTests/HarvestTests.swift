@@ -51,17 +51,17 @@ func fetcher(_ clock: FakeClock, attempts: Int = 4, maxBody: Int = 8 << 20, time
 }
 
 /// Harvests against the loopback replay server; faults are injected through its control endpoints.
-@Suite(.enabled(if: SharedData.available, SharedData.absentMessage), .serialized)
+@Suite(.enabled(if: SharedData.available, SharedData.absentMessage), .serialized, .stores)
 struct OAIHarvestTests {
-    func harvester(_ store: SQLiteStore, _ replay: HarvestReplayServer, _ clock: FakeClock, attempts: Int = 4, delay: Double = 3) -> OAIHarvester {
+    func harvester(_ store: any SiteStore, _ replay: HarvestReplayServer, _ clock: FakeClock, attempts: Int = 4, delay: Double = 3) -> OAIHarvester {
         OAIHarvester(baseURL: replay.oaiURL, store: store, fetcher: fetcher(clock, attempts: attempts), delay: delay)
     }
 
     static let everything = OAIHarvestRequest(set: nil, from: Day("2000-01-01"))
 
-    @Test func followsResumptionTokensToTheEndWithTheDelayBetweenRequests() async throws {
+    @Test(arguments: StoreKind.available) func followsResumptionTokensToTheEndWithTheDelayBetweenRequests(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer(pageSize: 2)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let clock = FakeClock()
         let expected = try recordedIdentifiers("arXivRaw")
         let report = try await harvester(store, replay, clock).run(Self.everything)
@@ -84,9 +84,9 @@ struct OAIHarvestTests {
         #expect(again[pages].contains("from=\(report.cursor!)"))
     }
 
-    @Test func theArXivFormatIsHarvestedToo() async throws {
+    @Test(arguments: StoreKind.available) func theArXivFormatIsHarvestedToo(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer(pageSize: 2)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let expected = try recordedIdentifiers("arXiv")
         var request = Self.everything
         request.metadataPrefix = "arXiv"
@@ -99,9 +99,9 @@ struct OAIHarvestTests {
         #expect(papers.allSatisfy { !$0.title.isEmpty && !$0.authors.isEmpty && !$0.categories.isEmpty })
     }
 
-    @Test func honoursRetryAfterAndRetriesDroppedAndMalformedPages() async throws {
+    @Test(arguments: StoreKind.available) func honoursRetryAfterAndRetriesDroppedAndMalformedPages(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer(pageSize: 2)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let clock = FakeClock()
         let expected = try recordedIdentifiers("arXivRaw")
         try await replay.inject("oai", "status", ["status": 503, "retry_after": 17])
@@ -121,9 +121,9 @@ struct OAIHarvestTests {
         #expect(try await store.stats().papers == expected.count)
     }
 
-    @Test func aSourceThatKeepsFailingEndsTheRunNamingTheURLAndTheLastReply() async throws {
+    @Test(arguments: StoreKind.available) func aSourceThatKeepsFailingEndsTheRunNamingTheURLAndTheLastReply(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer(pageSize: 2)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let clock = FakeClock()
         try await replay.inject("oai", "status", count: 3, ["status": 500])
         do {
@@ -139,9 +139,9 @@ struct OAIHarvestTests {
         #expect(try await store.harvestCursor(source: "arxiv:all") == nil)
     }
 
-    @Test func aWindowThatSkipsDaysLeavesTheCursorWhereItWas() async throws {
+    @Test(arguments: StoreKind.available) func aWindowThatSkipsDaysLeavesTheCursorWhereItWas(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer(pageSize: 2)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let source = "arxiv:all"
         _ = try await harvester(store, replay, FakeClock()).run(OAIHarvestRequest(set: nil, from: Day("2000-01-01"), until: Day("2014-11-18")))
         #expect(try await store.harvestCursor(source: source) == Day("2014-11-18"))
@@ -156,9 +156,9 @@ struct OAIHarvestTests {
         #expect(newest.map { $0 > "2014-12-01" } == true)
     }
 
-    @Test func aRejectedResumptionTokenRestartsTheWindowWithNothingDuplicated() async throws {
+    @Test(arguments: StoreKind.available) func aRejectedResumptionTokenRestartsTheWindowWithNothingDuplicated(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer(pageSize: 2)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let expected = try recordedIdentifiers("arXivRaw")
         try await replay.inject("oai", "stale_token")
         let report = try await harvester(store, replay, FakeClock()).run(Self.everything)
@@ -168,9 +168,9 @@ struct OAIHarvestTests {
         #expect(try await store.stats().papers == expected.count)
     }
 
-    @Test func oaiErrorsEndTheRunQuotingTheError() async throws {
+    @Test(arguments: StoreKind.available) func oaiErrorsEndTheRunQuotingTheError(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer(pageSize: 2)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         /// Runs `request` and returns the OAI-PMH error that ended it (nil if none did).
         func failure(_ request: OAIHarvestRequest) async throws -> (code: String, message: String, url: String)? {
             do {
@@ -211,9 +211,9 @@ struct OAIHarvestTests {
         #expect(empty.counts.read == 0 && empty.counts.requests == 1)
     }
 
-    @Test func entityDeclarationsAreRefusedAndNothingIsWritten() async throws {
+    @Test(arguments: StoreKind.available) func entityDeclarationsAreRefusedAndNothingIsWritten(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         for kind in ["entities", "external_entity"] {
             try await replay.inject("oai", kind, count: 2)
             do {
@@ -226,9 +226,9 @@ struct OAIHarvestTests {
         #expect(try await store.stats().papers == 0)
     }
 
-    @Test func bodiesAreBoundedAndHangsTimeOut() async throws {
+    @Test(arguments: StoreKind.available) func bodiesAreBoundedAndHangsTimeOut(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let clock = FakeClock()
         try await replay.inject("oai", "huge", ["bytes": 4 << 20])
         let small = OAIHarvester(baseURL: replay.oaiURL, store: store, fetcher: fetcher(clock, maxBody: 1 << 20), delay: 0)
@@ -246,9 +246,9 @@ struct OAIHarvestTests {
         #expect(try await store.stats().papers == 0)
     }
 
-    @Test func categoriesNarrowTheSet() async throws {
+    @Test(arguments: StoreKind.available) func categoriesNarrowTheSet(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         var request = Self.everything
         request.categories = ["nucl-th"]
         let report = try await harvester(store, replay, FakeClock()).run(request)
@@ -259,7 +259,7 @@ struct OAIHarvestTests {
     }
 }
 
-@Suite(.enabled(if: SharedData.available, SharedData.absentMessage), .serialized)
+@Suite(.enabled(if: SharedData.available, SharedData.absentMessage), .serialized, .stores)
 struct HFHarvestTests {
     /// The items of a recorded day, read here with JSONSerialization.
     func recordedItems(_ day: String) throws -> [[String: Any]] {
@@ -267,9 +267,9 @@ struct HFHarvestTests {
         return try JSONSerialization.jsonObject(with: data) as! [[String: Any]]
     }
 
-    @Test func pagesThroughADayAndReadingItAgainChangesNothing() async throws {
+    @Test(arguments: StoreKind.available) func pagesThroughADayAndReadingItAgainChangesNothing(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let clock = FakeClock()
         let items = try recordedItems("2025-06-02")
         var harvester = HFHarvester(baseURL: replay.hfURL, store: store, fetcher: fetcher(clock), delay: 0)
@@ -285,9 +285,9 @@ struct HFHarvestTests {
         #expect(again.counts.new == 0 && again.counts.updated == 0 && again.counts.featuredUpdated == 0)
     }
 
-    @Test func faultsAreRetriedAndADayIsWrittenWholeOrNotAtAll() async throws {
+    @Test(arguments: StoreKind.available) func faultsAreRetriedAndADayIsWrittenWholeOrNotAtAll(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let clock = FakeClock()
         let items = try recordedItems("2025-06-02")
         var harvester = HFHarvester(baseURL: replay.hfURL, store: store, fetcher: fetcher(clock, attempts: 5), delay: 0)
@@ -305,7 +305,7 @@ struct HFHarvestTests {
 
         // A day whose second page keeps failing: the run ends naming the page, and nothing of
         // that day is written (its first page included).
-        let other = try SQLiteStore()
+        let other = try await TestStores.make(kind)
         var failing = HFHarvester(baseURL: replay.hfURL, store: other, fetcher: fetcher(FakeClock(), attempts: 3), delay: 0)
         failing.pageSize = 5
         try await replay.inject("hf", "malformed", count: 3, ["skip": 1])
@@ -319,9 +319,9 @@ struct HFHarvestTests {
         #expect(try await other.stats().papers == 0)
     }
 
-    @Test func changedCountsAreUpdatedAndUnsafeLinksDropped() async throws {
+    @Test(arguments: StoreKind.available) func changedCountsAreUpdatedAndUnsafeLinksDropped(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         var items = try recordedItems("2025-06-02")
         let harvester = HFHarvester(baseURL: replay.hfURL, store: store, fetcher: fetcher(FakeClock()), delay: 0)
         _ = try await harvester.run(days: [Day("2025-06-02")!])
@@ -341,9 +341,9 @@ struct HFHarvestTests {
         #expect(entry?.importedUpvotes == paper["upvotes"] as? Int)
     }
 
-    @Test func aDamagedDayIsRejectedAndTheOthersGoOn() async throws {
+    @Test(arguments: StoreKind.available) func aDamagedDayIsRejectedAndTheOthersGoOn(_ kind: StoreKind) async throws {
         let replay = try HarvestReplayServer()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let harvester = HFHarvester(baseURL: replay.hfURL, store: store, fetcher: fetcher(FakeClock()), delay: 0)
         let report = try await harvester.run(days: [Day("2024-12-11")!, Day("2025-06-03")!])
         #expect(report.counts.rejected == 1)
@@ -354,7 +354,7 @@ struct HFHarvestTests {
 
     @Test func everyRunReadsTodayAndTheThreeDaysBefore() {
         let clock = FakeClock(Date(timeIntervalSince1970: 1_764_633_600 + 3600))  // 2025-12-02 01:00 UTC
-        let harvester = HFHarvester(baseURL: "http://127.0.0.1:1", store: try! SQLiteStore(), fetcher: fetcher(clock), delay: 0)
+        let harvester = HFHarvester(baseURL: "http://127.0.0.1:1", store: try! TestStores.scratch(), fetcher: fetcher(clock), delay: 0)
         #expect(harvester.days(asked: [Day("2025-06-02")!]).map(\.description) == ["2025-06-02", "2025-11-29", "2025-11-30", "2025-12-01", "2025-12-02"])
     }
 }

@@ -5,7 +5,7 @@ import PapersStore
 import Testing
 import TestSupport
 
-@Suite(.enabled(if: SharedData.available, SharedData.absentMessage))
+@Suite(.enabled(if: SharedData.available, SharedData.absentMessage), .stores)
 struct ImporterRealDataTests {
     /// Copies some real daily files into a folder of their own.
     func dailyFolder(_ days: [String]) -> TemporaryFolder {
@@ -16,8 +16,8 @@ struct ImporterRealDataTests {
         return folder
     }
 
-    @Test func wholeHFFolderNamesTheDamagedFilesAndImportsTheRest() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func wholeHFFolderNamesTheDamagedFilesAndImportsTheRest(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let importer = Importer(store: store)
         var reported = [IngestError]()
         importer.onReject = { reported.append($0) }
@@ -37,10 +37,10 @@ struct ImporterRealDataTests {
         #expect(stats.papers == summary.outcome.papersNew)
     }
 
-    @Test func importingTwiceChangesNothing() async throws {
+    @Test(arguments: StoreKind.available) func importingTwiceChangesNothing(_ kind: StoreKind) async throws {
         let folder = dailyFolder(["2025-06-02", "2025-06-03", "2024-05-27"])
         defer { folder.remove() }
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let first = await Importer(store: store).run(paths: [folder.url.path])
         #expect(first.outcome.papersNew > 40)
         #expect(first.rejected == 0)
@@ -53,7 +53,7 @@ struct ImporterRealDataTests {
         #expect(try await store.stats() == statsBefore)
     }
 
-    @Test func snapshotThenDailyMergesOneRowPerPaper() async throws {
+    @Test(arguments: StoreKind.available) func snapshotThenDailyMergesOneRowPerPaper(_ kind: StoreKind) async throws {
         // A paper both in the snapshot and on a daily page: one row, featured once,
         // the snapshot's categories kept, Hugging Face's links added.
         let folder = TemporaryFolder()
@@ -62,7 +62,7 @@ struct ImporterRealDataTests {
         var lines = [String]()
         while lines.count < 3000, let line = try reader.nextLine() { lines.append(String(decoding: line, as: UTF8.self)) }
         let snapshot = folder.write("part.jsonl", lines.joined(separator: "\n") + "\n")
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let summary = await Importer(store: store).run(paths: [snapshot])
         #expect(summary.read == 3000)
         #expect(summary.outcome.papersNew == 3000)
@@ -70,12 +70,12 @@ struct ImporterRealDataTests {
         #expect(again.outcome.papersUnchanged == 3000)
     }
 
-    @Test func truncatedGzipKeepsTheCompleteLinesBeforeTheBreak() async throws {
+    @Test(arguments: StoreKind.available) func truncatedGzipKeepsTheCompleteLinesBeforeTheBreak(_ kind: StoreKind) async throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         let whole = try Data(contentsOf: URL(fileURLWithPath: SharedData.snapshotFile))
         let truncated = folder.write("truncated.jsonl.gz", bytes: [UInt8](whole.prefix(300_000)))
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         var reported = [IngestError]()
         let importer = Importer(store: store)
         importer.batchSize = 100
@@ -90,8 +90,8 @@ struct ImporterRealDataTests {
         #expect(summary.outcome.papersNew == summary.read, "no partial line was counted or stored")
     }
 
-    @Test func recordedAtomResponsesImportByTheirBody() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func recordedAtomResponsesImportByTheirBody(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         var reported = [IngestError]()
         let importer = Importer(store: store)
         importer.onReject = { reported.append($0) }
@@ -103,8 +103,8 @@ struct ImporterRealDataTests {
     }
 }
 
-@Suite struct ImporterSyntheticTests {
-    @Test func badRecordsAreNamedAndTheRestIsImported() async throws {
+@Suite(.stores) struct ImporterSyntheticTests {
+    @Test(arguments: StoreKind.available) func badRecordsAreNamedAndTheRestIsImported(_ kind: StoreKind) async throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         let file = folder.write("mixed.jsonl", """
@@ -114,7 +114,7 @@ struct ImporterRealDataTests {
             {"id": "2501.00004", "title": "Fourth", "abstract": "d", "categories": "cs.LG", "authors": "B. Two and C. Three"}
             not json at all
             """)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         var reported = [IngestError]()
         let importer = Importer(store: store)
         importer.onReject = { reported.append($0) }
@@ -127,13 +127,13 @@ struct ImporterRealDataTests {
         #expect(try await store.paper(ArxivID("2501.00004")!)?.authors == ["B. Two", "C. Three"])
     }
 
-    @Test func unknownFormatEmptyFileAndMissingPath() async throws {
+    @Test(arguments: StoreKind.available) func unknownFormatEmptyFileAndMissingPath(_ kind: StoreKind) async throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         let csv = folder.write("papers.csv", "id,title\n1,x\n")
         let empty = folder.write("empty.json", "")
         var reported = [IngestError]()
-        let importer = Importer(store: try SQLiteStore())
+        let importer = Importer(store: try await TestStores.make(kind))
         importer.onReject = { reported.append($0) }
         let summary = await importer.run(paths: [csv, empty, folder.path("missing.json")])
         #expect(summary.rejectedFiles == 3)
@@ -143,12 +143,12 @@ struct ImporterRealDataTests {
         #expect(reasons["missing.json"] == "no such file or folder")
     }
 
-    @Test func newerVersionUpdatesThePaper() async throws {
+    @Test(arguments: StoreKind.available) func newerVersionUpdatesThePaper(_ kind: StoreKind) async throws {
         let folder = TemporaryFolder()
         defer { folder.remove() }
         let v1 = folder.write("v1.jsonl", #"{"id": "2501.00001", "title": "Draft title", "abstract": "a", "categories": "cs.AI", "authors": "A. One", "versions": [{"version": "v1", "created": "Mon, 6 Jan 2025 10:00:00 GMT"}]}"#)
         let v2 = folder.write("v2.jsonl", #"{"id": "2501.00001", "title": "Final title", "abstract": "b", "categories": "cs.AI", "authors": "A. One", "versions": [{"version": "v1", "created": "Mon, 6 Jan 2025 10:00:00 GMT"}, {"version": "v2", "created": "Mon, 3 Feb 2025 10:00:00 GMT"}]}"#)
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         _ = await Importer(store: store).run(paths: [v1])
         let updated = await Importer(store: store).run(paths: [v2])
         #expect(updated.outcome.papersUpdated == 1)

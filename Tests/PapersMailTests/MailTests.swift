@@ -7,6 +7,7 @@ import PapersSearch
 import PapersStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// Undoes quoted-printable, for checking what a client would show.
 func decodeQuotedPrintable(_ text: String) -> String {
@@ -130,7 +131,7 @@ struct ConfigurationTests {
 }
 
 /// A mailer over an in-memory store, with links on example.org.
-func makeMailer(_ store: SQLiteStore) -> Mailer {
+func makeMailer(_ store: any SiteStore) -> Mailer {
     let base = "https://papers.example.org"
     let links = MailLinks(home: base + "/", paper: { base + "/papers/\($0)" }, confirmSubscription: { base + "/subscribe/confirm?token=\($0)" },
                           unsubscribe: { base + "/unsubscribe?token=\($0)" }, verifyEmail: { base + "/verify-email?token=\($0)" },
@@ -145,9 +146,10 @@ func paper(_ id: String, title: String, authors: [String] = ["Ada Lovelace"]) ->
           publishedAt: Date(timeIntervalSince1970: 1_790_000_000))
 }
 
+@Suite(.stores)
 struct MailerTests {
-    @Test func doubleOptInAppliesOnlyTheLatestRequest() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func doubleOptInAppliesOnlyTheLatestRequest(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let mailer = makeMailer(store)
         let now = Date()
         try await mailer.requestSubscription(SubscriptionRequest(email: "a@example.org", frequency: .daily), now: now)
@@ -172,8 +174,8 @@ struct MailerTests {
         #expect(try await store.confirmedSubscriptions(frequency: .weekly).isEmpty)
     }
 
-    @Test func alertsMailEachNewMatchingPaperOnce() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func alertsMailEachNewMatchingPaperOnce(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let mailer = makeMailer(store)
         let now = Date()
         _ = try await store.write(ImportBatch(papers: [paper("2401.00001", title: "Old graph paper")]))
@@ -212,8 +214,8 @@ struct MailerTests {
         #expect(try await store.alerts(member: member.id).map(\.id) == [byAuthor.id])
     }
 
-    @Test func claimsKeepTwoSendersApartAndFilesAreWritten() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func claimsKeepTwoSendersApartAndFilesAreWritten(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let past = Date().addingTimeInterval(-1000)
         let entries = (0..<5).map { OutboxEntry(key: "test \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
                                                 message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
@@ -246,9 +248,10 @@ final class TestClock: Sendable {
     func move(to date: Date) { current.withLock { $0 = date } }
 }
 
+@Suite(.stores)
 struct MailServiceTests {
     /// A confirmed subscription, as following the confirmation link leaves it.
-    func subscribe(_ store: SQLiteStore, _ email: String, _ frequency: DigestFrequency, now: Date, keywords: [String] = []) async throws {
+    func subscribe(_ store: any SiteStore, _ email: String, _ frequency: DigestFrequency, now: Date, keywords: [String] = []) async throws {
         let pending = try await store.requestSubscription(SubscriptionRequest(email: email, frequency: frequency, keywords: keywords),
                                                           nonce: "n-\(email)", now: now)
         _ = try #require(try await store.confirmSubscription(id: pending.id, nonce: "n-\(email)", now: now))
@@ -260,8 +263,8 @@ struct MailServiceTests {
             .map { try String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }
     }
 
-    @Test func digestsGoOutOnceEachEditionFromTheDigestHour() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func digestsGoOutOnceEachEditionFromTheDigestHour(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let thursday = Day("2026-11-19")!
         // Two papers just outside the weekly digest's week (Sunday Nov 15 and Monday Nov 23),
         // with more votes than either inside it: they must not be in it.
@@ -345,9 +348,10 @@ struct HeldTransport: MailTransport {
     }
 }
 
+@Suite(.stores)
 struct ClaimRenewalTests {
-    @Test func aSlowSenderKeepsItsClaimSoNoOtherSenderTakesItsMessages() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func aSlowSenderKeepsItsClaimSoNoOtherSenderTakesItsMessages(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let clock = TestClock(start)
         let entries = (0..<3).map { OutboxEntry(key: "slow \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
@@ -379,8 +383,8 @@ struct ClaimRenewalTests {
         #expect(counts.sent == 3 && counts.pending == 0)
     }
 
-    @Test func renewingLeavesSentAndFailedMessagesAlone() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func renewingLeavesSentAndFailedMessagesAlone(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let entries = (0..<3).map { OutboxEntry(key: "renew \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
                                                 message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
@@ -403,13 +407,14 @@ struct ClaimRenewalTests {
 
 /// The keyword match of digests with the real model: a paper that holds the keyword's words,
 /// or whose vector has a cosine of at least 0.45 with the keyword's.
+@Suite(.stores)
 struct DigestKeywordMatchTests {
-    @Test func keywordsMatchByWordsOrByACosineOfAtLeast045() async throws {
+    @Test(arguments: StoreKind.available) func keywordsMatchByWordsOrByACosineOfAtLeast045(_ kind: StoreKind) async throws {
         guard let embedder = try MiniLMEmbedder.load(directory: ProcessInfo.processInfo.environment["MODEL_DIR"]) else {
             Issue.record("all-MiniLM-L6-v2 is not installed: run scripts/setup.sh --test (it is never skipped)")
             return
         }
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         let thursday = Day("2026-11-19")!
         let papers = [
             Paper(id: ArxivID("2611.00011")!, version: 1, title: "Protein folding with attention networks",
@@ -455,19 +460,21 @@ struct DigestKeywordMatchTests {
     }
 }
 
-/// The production setup: one SQLite file in WAL mode, opened by two processes (`serve` and a
-/// `digest --send`, or two nodes), each with its own connections.
-struct FileDatabaseSenderTests {
-    @Test func twoSendersOnOneWALFileSendEachMessageOnce() async throws {
+/// The production setups: one SQLite file in WAL mode, or one PostgreSQL database, opened by
+/// two processes (`serve` and a `digest --send`, or two nodes), each with its own connections.
+@Suite(.stores) struct SharedDatabaseSenderTests {
+    @Test(arguments: StoreKind.available) func twoSendersOnOneDatabaseSendEachMessageOnce(_ kind: StoreKind) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("senders-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("papers.sqlite").path
-        let first = try SQLiteStore(path: path), second = try SQLiteStore(path: path)
+        let database = try await TestStores.database(kind)
+        let first = try await database.open(), second = try await database.open()
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let entries = (0..<300).map { OutboxEntry(key: "wal \($0)", sender: "papers@example.org", recipient: "r\($0)@example.org",
                                                   message: Array("Subject: \($0)\r\n\r\nbody\r\n".utf8)) }
         #expect(try await first.enqueue(entries, now: start) == 300)
-        #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the database is in WAL mode")
+        if case let .sqlite(path) = database.location {
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"), "the database is in WAL mode")
+        }
         #expect(try await second.outboxCounts().pending == 300, "the second connection sees the first one's writes")
 
         // Claims first: taken at the same time, in small batches, never the same message twice.
@@ -490,7 +497,7 @@ struct FileDatabaseSenderTests {
         #expect(try await first.outboxCounts().sent == 300)
     }
 
-    static func claimAll(_ store: SQLiteStore, now: Date) async throws -> [Int64] {
+    static func claimAll(_ store: any SiteStore, now: Date) async throws -> [Int64] {
         var ids = [Int64]()
         while true {
             let batch = try await store.claimDue(now: now, limit: 7, lease: 60)

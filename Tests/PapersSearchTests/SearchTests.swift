@@ -33,7 +33,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-@Suite struct FusionAndIndexTests {
+@Suite(.stores) struct FusionAndIndexTests {
     @Test func hybridScoresCombineNormalisedHalvesWithEqualWeights() {
         let a = ArxivID("2503.00001")!, b = ArxivID("2503.00002")!, c = ArxivID("2503.00003")!, d = ArxivID("2503.00004")!
         // Worked out by hand: BM25 / 10 (the best), cosine min-max over 0.2...0.6, each times 0.5.
@@ -234,8 +234,8 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(Evaluation.recall(ranked: ["x", "d1"], judgments: judgments, k: 1) == 0)
     }
 
-    @Test func withoutAModelSearchIsKeywordOnlyAndSaysSo() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func withoutAModelSearchIsKeywordOnlyAndSaysSo(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         _ = try await store.write(ImportBatch(papers: corpus))
         let engine = SearchEngine(store: store, embedder: nil)
         let result = try await engine.search("protein", mode: .semantic)
@@ -247,16 +247,16 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-@Suite(.serialized) struct ModelSearchTests {
-    func engine() async throws -> (SearchEngine, SQLiteStore) {
+@Suite(.serialized, .stores) struct ModelSearchTests {
+    func engine(_ kind: StoreKind) async throws -> (SearchEngine, any SiteStore) {
         let embedder = try TestModel.embedder.get()
-        let store = try SQLiteStore()
+        let store = try await TestStores.make(kind)
         _ = try await store.write(ImportBatch(papers: corpus))
         return (SearchEngine(store: store, embedder: embedder), store)
     }
 
-    @Test func embeddingIsResumableAndFollowsNewVersions() async throws {
-        let (engine, store) = try await engine()
+    @Test(arguments: StoreKind.available) func embeddingIsResumableAndFollowsNewVersions(_ kind: StoreKind) async throws {
+        let (engine, store) = try await engine(kind)
         let model = engine.embedder!.modelID
         #expect(try await store.embeddingBacklog(model: model) == 6)
         #expect(try await engine.embedPending(limit: 4) == 4)
@@ -277,8 +277,8 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(stored.allSatisfy { abs($0.vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4 }, "unit vectors")
     }
 
-    @Test func semanticSearchFindsMeaningWithoutSharedWords() async throws {
-        let (engine, _) = try await engine()
+    @Test(arguments: StoreKind.available) func semanticSearchFindsMeaningWithoutSharedWords(_ kind: StoreKind) async throws {
+        let (engine, _) = try await engine(kind)
         while try await engine.embedPending() > 0 {}
         // No word of the query is in the protein papers' titles or abstracts.
         let result = try await engine.search("polypeptide conformations", mode: .semantic, perPage: 2)
@@ -296,22 +296,22 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(category.cards.map(\.paper.id.rawValue) == ["2503.00004"])
     }
 
-    @Test func similarPapersAreNearestByVector() async throws {
-        let (engine, _) = try await engine()
+    @Test(arguments: StoreKind.available) func similarPapersAreNearestByVector(_ kind: StoreKind) async throws {
+        let (engine, _) = try await engine(kind)
         while try await engine.embedPending() > 0 {}
         let similar = try #require(try await engine.similar(to: ArxivID("2503.00001")!, limit: 2))
         #expect(similar.first?.paper.id.rawValue == "2503.00006", "the other protein paper")
         #expect(!similar.contains { $0.paper.id.rawValue == "2503.00001" })
     }
 
-    @Test func evaluationRunsTheProductionPath() async throws {
+    @Test(arguments: StoreKind.available) func evaluationRunsTheProductionPath(_ kind: StoreKind) async throws {
         let embedder = try TestModel.embedder.get()
         let collection = RelevanceCollection(
             name: "tiny",
             documents: corpus.map { .init(id: $0.id.rawValue, title: $0.title, text: $0.abstract, authors: []) },
             queries: [.init(id: "q1", text: "protein structure"), .init(id: "q2", text: "translating languages")],
             judgments: ["q1": ["2503.00001": 2, "2503.00006": 1], "q2": ["2503.00003": 1]])
-        let results = try await Evaluation.run(collection, embedder: embedder, modes: SearchMode.allCases)
+        let results = try await Evaluation.run(collection, into: try await TestStores.make(kind), embedder: embedder, modes: SearchMode.allCases)
         #expect(results.map(\.mode) == SearchMode.allCases)
         for r in results {
             #expect(r.queries == 2)

@@ -5,9 +5,10 @@ import PapersServices
 import PapersStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// The community's rules without the web layer, as the command line or a harvester calls them.
-@Suite struct CommunityServiceTests {
+@Suite(.stores) struct CommunityServiceTests {
     static let now = Date(timeIntervalSince1970: 1_749_038_400)  // 2025-06-04 12:00 UTC
 
     static func paper(_ id: String, _ title: String) -> Paper {
@@ -15,8 +16,8 @@ import Testing
               publishedAt: Day("2025-06-01")!.start, updatedAt: Day("2025-06-01")!.start)
     }
 
-    func setUp() async throws -> (SQLiteStore, Catalog, CommunityService, Member, Member, Counter) {
-        let store = try SQLiteStore()
+    func setUp(_ kind: StoreKind) async throws -> (any SiteStore, Catalog, CommunityService, Member, Member, Counter) {
+        let store = try await TestStores.make(kind)
         _ = try await store.write(ImportBatch(papers: [Self.paper("2506.00001", "Sparse Experts"), Self.paper("2506.00002", "Proteins")]))
         let catalog = Catalog(store: store, now: { Self.now }, cacheSeconds: 60)
         let changes = Counter()
@@ -27,8 +28,8 @@ import Testing
         return (store, catalog, service, member, admin, changes)
     }
 
-    @Test func submittingPutsAKnownPaperOnTodaysPageAndClearsTheCaches() async throws {
-        let (_, catalog, service, member, _, changes) = try await setUp()
+    @Test(arguments: StoreKind.available) func submittingPutsAKnownPaperOnTodaysPageAndClearsTheCaches(_ kind: StoreKind) async throws {
+        let (_, catalog, service, member, _, changes) = try await setUp(kind)
         #expect(try await catalog.latestDay() == nil)
         let (id, day) = try await service.submit(" 2506.00001 ", by: member)
         #expect(id == ArxivID("2506.00001") && day == Day("2025-06-04"))
@@ -39,8 +40,8 @@ import Testing
         await #expect(throws: InputError.self) { try await service.submit("not an id", by: member) }
     }
 
-    @Test func votesCommentsAndModeration() async throws {
-        let (_, _, service, member, admin, changes) = try await setUp()
+    @Test(arguments: StoreKind.available) func votesCommentsAndModeration(_ kind: StoreKind) async throws {
+        let (_, _, service, member, admin, changes) = try await setUp(kind)
         let id = ArxivID("2506.00001")!
         let first = try await service.vote(member, paper: id, upvoted: nil)
         #expect(first.upvoted && first.upvotes == 1)
@@ -61,8 +62,8 @@ import Testing
         #expect(changes.value == 3, "a comment, a moderation and a deletion each clear the web's cache; votes do not")
     }
 
-    @Test func featuringIsForAdmins() async throws {
-        let (_, catalog, service, member, admin, _) = try await setUp()
+    @Test(arguments: StoreKind.available) func featuringIsForAdmins(_ kind: StoreKind) async throws {
+        let (_, catalog, service, member, admin, _) = try await setUp(kind)
         let id = ArxivID("2506.00002")!, day = Day("2025-06-02")!
         let refused = await #expect(throws: CommunityError.self) { try await service.feature(id, on: day, featured: true, by: member) }
         #expect(refused?.kind == .forbidden)
@@ -72,8 +73,8 @@ import Testing
         #expect(try await catalog.featured(days: day...day, sort: .upvotes).isEmpty)
     }
 
-    @Test func commentsAreRateLimitedPerMember() async throws {
-        let (_, _, service, member, _, _) = try await setUp()
+    @Test(arguments: StoreKind.available) func commentsAreRateLimitedPerMember(_ kind: StoreKind) async throws {
+        let (_, _, service, member, _, _) = try await setUp(kind)
         for n in 0..<10 { _ = try await service.comment(member, paper: ArxivID("2506.00001")!, text: "comment \(n)", address: "10.0.0.\(n)") }
         let limited = await #expect(throws: RateLimitExceeded.self) {
             try await service.comment(member, paper: ArxivID("2506.00001")!, text: "one too many", address: "10.0.1.1")

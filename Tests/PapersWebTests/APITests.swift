@@ -15,7 +15,7 @@ import Testing
 import FoundationXML
 #endif
 
-@Suite struct APITests {
+@Suite(.stores) struct APITests {
     func items(_ app: WebApp, _ uri: String) async throws -> [[String: Any]] {
         let page = try await get(app, uri)
         #expect(page.status == 200, "\(uri): \(page.body)")
@@ -26,8 +26,8 @@ import FoundationXML
         items.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }
     }
 
-    @Test func dailyPapersByDateHasTheHuggingFaceShape() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func dailyPapersByDateHasTheHuggingFaceShape(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let list = try await items(app, "/api/daily_papers?date=2025-06-03")
         #expect(ids(list) == ["2506.00001", "2506.00002", "2506.00003"], "a day's papers, most upvoted first")
         let item = list[0]
@@ -44,8 +44,8 @@ import FoundationXML
         #expect(item["title"] as? String == paper["title"] as? String)
     }
 
-    @Test func weekMonthSubmitterSortPageAndLimit() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func weekMonthSubmitterSortPageAndLimit(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         #expect(ids(try await items(app, "/api/daily_papers?week=2025-W23")) == ["2506.00004", "2506.00001", "2506.00002", "2506.00003"])
         #expect(ids(try await items(app, "/api/daily_papers?month=2025-05")) == ["2505.00005"])
         #expect(ids(try await items(app, "/api/daily_papers?submitter=someone")) == ["2506.00002", "2505.00005"])
@@ -59,7 +59,7 @@ import FoundationXML
     @Test(arguments: ["date=2025-13-01", "date=yesterday", "week=2025-W99", "month=2025-00", "limit=0", "limit=101",
                       "limit=ten", "p=-1", "sort=best", "date=2025-06-03&week=2025-W23"])
     func invalidParametersAre400JSON(query: String) async throws {
-        let page = try await get(Fixture.app(store: try await Fixture.store()), "/api/daily_papers?\(query)")
+        let page = try await get(Fixture.app(store: try await Fixture.store(.sqlite)), "/api/daily_papers?\(query)")
         #expect(page.status == 400)
         #expect(page.contentType?.hasPrefix("application/json") == true)
         let error = try #require(try json(page) as? [String: String])
@@ -67,8 +67,8 @@ import FoundationXML
         #expect(error["error"]?.contains(name) == true, "the message names \(name): \(error)")
     }
 
-    @Test func paperAndSearchEndpoints() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func paperAndSearchEndpoints(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let paper = try #require(try json(try await get(app, "/api/papers/2506.00002")) as? [String: Any])
         #expect(paper["id"] as? String == "2506.00002")
         #expect(paper["summary"] as? String == "A diffusion model that designs proteins.")
@@ -86,8 +86,8 @@ import FoundationXML
         #expect(try await items(app, "/api/papers/search?q=%22%28%29*%3A").isEmpty)
     }
 
-    @Test func openAPIDocumentDescribesEveryRoute() async throws {
-        let app = Fixture.communityApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func openAPIDocumentDescribesEveryRoute(_ kind: StoreKind) async throws {
+        let app = Fixture.communityApp(store: try await Fixture.store(kind))
         let doc = try #require(try json(try await get(app, "/api/openapi.json")) as? [String: Any])
         #expect(doc["openapi"] as? String == "3.1.0")
         let paths = doc["paths"] as? [String: [String: Any]] ?? [:]
@@ -126,8 +126,8 @@ import FoundationXML
         }
     }
 
-    @Test func feedsAreWellFormedRSS() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func feedsAreWellFormedRSS(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         for uri in ["/feeds/daily.xml", "/feeds/trending.xml", "/feeds/search.xml?q=diffusion"] {
             let page = try await get(app, uri)
             #expect(page.status == 200)
@@ -141,8 +141,8 @@ import FoundationXML
         #expect(daily.body.contains("<pubDate>Tue, 03 Jun 2025 08:00:00 GMT</pubDate>"))
     }
 
-    @Test func healthAndMetrics() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func healthAndMetrics(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let pages = try await get(app, ["/healthz", "/papers/2506.00001", "/papers/2506.00002", "/nowhere", "/metrics"])
         let health = try #require(try json(pages[0]) as? [String: Any])
         #expect(health["status"] as? String == "ok")
@@ -155,7 +155,7 @@ import FoundationXML
     }
 }
 
-@Suite struct CoreDisplayTests {
+@Suite(.stores) struct CoreDisplayTests {
     @Test func cardDatesReadLikeTheReferenceSite() {
         let now = Fixture.now
         #expect(DisplayDate.short(Day("2023-08-31")!, now: now) == "Aug 31, 2023")
@@ -185,17 +185,17 @@ import FoundationXML
     }
 }
 
-@Suite struct SemanticWebTests {
-    func app() async throws -> WebApp {
-        let store = try await Fixture.store()
+@Suite(.stores) struct SemanticWebTests {
+    func app(_ kind: StoreKind) async throws -> WebApp {
+        let store = try await Fixture.store(kind)
         let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get())
         while try await engine.embedPending() > 0 {}
         return WebApp(catalog: Catalog(store: store, searchEngine: engine, now: { Fixture.now }, cacheSeconds: 0),
                       configuration: WebConfiguration(baseURL: "http://papers.test"))
     }
 
-    @Test func similarPapersOnThePageAndInTheAPI() async throws {
-        let app = try await app()
+    @Test(arguments: StoreKind.available) func similarPapersOnThePageAndInTheAPI(_ kind: StoreKind) async throws {
+        let app = try await app(kind)
         let pages = try await get(app, ["/papers/2506.00002", "/api/papers/2506.00002/similar?limit=2", "/api/papers/2512.99999/similar"])
         let section = try #require(pages[0].body.components(separatedBy: "<section id=\"similar\"><h2>Similar papers</h2>").dropFirst().first)
         let similarOnPage = section.components(separatedBy: "</section>")[0]
@@ -215,9 +215,9 @@ import FoundationXML
         }.first
     }
 
-    @Test func searchEmbeddingMailAndHarvestRecordTheirOwnSeriesOnMetrics() async throws {
+    @Test(arguments: StoreKind.available) func searchEmbeddingMailAndHarvestRecordTheirOwnSeriesOnMetrics(_ kind: StoreKind) async throws {
         let metrics = PrometheusMetrics()
-        let store = try await Fixture.store()
+        let store = try await Fixture.store(kind)
         let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get(), metrics: metrics.factory)
         var embedded = 0
         while case let n = try await engine.embedPending(), n > 0 { embedded += n }
@@ -255,8 +255,8 @@ import FoundationXML
         #expect(text.contains("# TYPE http_request_duration_seconds histogram"))
     }
 
-    @Test func similarPapersAnswer503UntilThePaperIsEmbedded() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func similarPapersAnswer503UntilThePaperIsEmbedded(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get())
         let app = WebApp(catalog: Catalog(store: store, searchEngine: engine, now: { Fixture.now }, cacheSeconds: 0),
                          configuration: WebConfiguration(baseURL: "http://papers.test", responseCacheSeconds: 0))
@@ -269,8 +269,8 @@ import FoundationXML
         #expect((try json(after) as? [[String: Any]])?.isEmpty == false)
     }
 
-    @Test func searchModesFiltersAndErrors() async throws {
-        let app = try await app()
+    @Test(arguments: StoreKind.available) func searchModesFiltersAndErrors(_ kind: StoreKind) async throws {
+        let app = try await app(kind)
         let pages = try await get(app, ["/search?q=proteins+designed+by+denoising&mode=semantic", "/api/papers/search?q=enzyme+generation&mode=semantic&limit=1",
                                         "/api/papers/search?q=x&mode=psychic", "/search?q=x&from=2025-13-01", "/search?q=x&category=%3Cscript%3E",
                                         "/api/papers/search?q=sparse&mode=hybrid&category=cs.LG&from=2025-06-01&to=2025-06-30"])

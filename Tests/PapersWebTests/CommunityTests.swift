@@ -12,7 +12,7 @@ import Testing
 
 extension Fixture {
     /// The fixture catalog with the community side on: cheap bcrypt, tight rate limits.
-    static func communityApp(store: SQLiteStore, arxivURL: String = "http://127.0.0.1:9/api/query",
+    static func communityApp(store: any SiteStore, arxivURL: String = "http://127.0.0.1:9/api/query",
                              limits: RateLimits = RateLimits()) -> WebApp {
         WebApp(catalog: Catalog(store: store, now: { now }, cacheSeconds: 0),
                configuration: WebConfiguration(host: "127.0.0.1", port: 8080, baseURL: "http://papers.test", responseCacheSeconds: 2),
@@ -90,9 +90,9 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
     return object["upvotes"] as! Int
 }
 
-@Suite struct CommunityTests {
-    @Test func signUpSignOutSignInVoteTwiceAndComment() async throws {
-        let store = try await Fixture.store()
+@Suite(.stores) struct CommunityTests {
+    @Test(arguments: StoreKind.available) func signUpSignOutSignInVoteTwiceAndComment(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.communityApp(store: store)
         try await Application(router: app.router()).test(.router) { client in
             var browser = Browser(client: client)
@@ -140,8 +140,8 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
         }
     }
 
-    @Test func formsWithoutTheRightCSRFTokenAreRefused() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func formsWithoutTheRightCSRFTokenAreRefused(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.communityApp(store: store)
         try await Application(router: app.router()).test(.router) { client in
             var browser = Browser(client: client)
@@ -165,11 +165,11 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
         }
     }
 
-    @Test func signInAndCommentsAreRateLimitedWithAClear429() async throws {
+    @Test(arguments: StoreKind.available) func signInAndCommentsAreRateLimitedWithAClear429(_ kind: StoreKind) async throws {
         var limits = RateLimits()
         limits.signInPerAccount = RateLimit(3, per: 300)
         limits.commentPerMember = RateLimit(2, per: 600)
-        let app = Fixture.communityApp(store: try await Fixture.store(), limits: limits)
+        let app = Fixture.communityApp(store: try await Fixture.store(kind), limits: limits)
         try await Application(router: app.router()).test(.router) { client in
             var browser = Browser(client: client)
             try await browser.signUp("carol")
@@ -189,8 +189,8 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
         }
     }
 
-    @Test func membersAndVisitorsCanDoOnlyWhatTheyMay() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func membersAndVisitorsCanDoOnlyWhatTheyMay(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.communityApp(store: store)
         _ = try await store.createMember(username: "root", email: "root@example.org",
                                          passwordHash: try await app.community!.hashPassword("admin password"), isAdmin: true, now: Fixture.now)
@@ -240,8 +240,8 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
         }
     }
 
-    @Test func hostileAndOverlongInputIsRefusedOrRenderedAsText() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func hostileAndOverlongInputIsRefusedOrRenderedAsText(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         var limits = RateLimits()
         limits.signUpPerAddress = RateLimit(100, per: 60)
         let app = Fixture.communityApp(store: store, limits: limits)
@@ -274,8 +274,8 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
         }
     }
 
-    @Test func apiTokensVoteCommentAndAreRevocable() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func apiTokensVoteCommentAndAreRevocable(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.communityApp(store: store)
         try await Application(router: app.router()).test(.router) { client in
             var browser = Browser(client: client)
@@ -310,8 +310,8 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
         }
     }
 
-    @Test func changingThePasswordEndsOtherSessions() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func changingThePasswordEndsOtherSessions(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.communityApp(store: store)
         try await Application(router: app.router()).test(.router) { client in
             var laptop = Browser(client: client), phone = Browser(client: client)
@@ -332,9 +332,9 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
 
     /// With a model, a paper fetched from arXiv on submission is embedded before the answer:
     /// its similar papers are there at once, not a 503 until background embedding gets to it.
-    @Test(.enabled(if: SharedData.available, SharedData.absentMessage))
-    func aSubmittedPaperIsEmbeddedAtOnce() async throws {
-        let store = try await Fixture.store()
+    @Test(.enabled(if: SharedData.available, SharedData.absentMessage), arguments: StoreKind.available)
+    func aSubmittedPaperIsEmbeddedAtOnce(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let engine = SearchEngine(store: store, embedder: try TestModel.embedder.get())
         while try await engine.embedPending() > 0 {}
         try await ArxivReplay.application().test(.live) { arxiv in
@@ -356,9 +356,9 @@ func upvotes(_ browser: inout Browser, _ id: String) async throws -> Int {
         }
     }
 
-    @Test(.enabled(if: SharedData.available, SharedData.absentMessage))
-    func submissionsLookUnknownPapersUpOnArxiv() async throws {
-        let store = try await Fixture.store()
+    @Test(.enabled(if: SharedData.available, SharedData.absentMessage), arguments: StoreKind.available)
+    func submissionsLookUnknownPapersUpOnArxiv(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         try await ArxivReplay.application().test(.live) { arxiv in
             let app = Fixture.communityApp(store: store, arxivURL: "http://127.0.0.1:\(arxiv.port!)/api/query")
             // arXiv's HTTP 400 for a malformed id becomes a message that says what arXiv said.

@@ -3,6 +3,7 @@ import PapersCore
 import PapersStore
 import PapersServices
 @testable import PapersWeb
+import TestSupport
 
 /// A small catalog with known days, votes and submitters, and a pinned clock.
 enum Fixture {
@@ -22,8 +23,8 @@ enum Fixture {
 
     static let hostileTitle = "<script>alert('x')</script> & \"Attention\""
 
-    static func store() async throws -> SQLiteStore {
-        let store = try SQLiteStore()
+    static func store(_ kind: StoreKind) async throws -> any SiteStore {
+        let store = try await TestStores.make(kind)
         let papers = [
             paper("2506.00001", "Sparse Mixtures of Experts at Scale"),
             paper("2506.00002", "Diffusion Models for Protein Design", abstract: "A diffusion model that designs proteins."),

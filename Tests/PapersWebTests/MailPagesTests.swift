@@ -9,10 +9,11 @@ import PapersStore
 import PapersServices
 @testable import PapersWeb
 import Testing
+import TestSupport
 
 extension Fixture {
     /// The community app with the email pages on (mail is queued in the store; nothing delivers it).
-    static func mailApp(store: SQLiteStore) -> WebApp {
+    static func mailApp(store: any SiteStore) -> WebApp {
         let base = "http://papers.test"
         let mailer = Mailer(store: store, search: SearchEngine(store: store, embedder: nil), signer: TokenSigner(secret: Array(repeating: 42, count: 32)),
                             settings: MailSettings(from: MailAddress("papers@papers.test"), siteName: "Daily Papers", links: WebMail.links(base: base),
@@ -26,9 +27,9 @@ extension Fixture {
     }
 }
 
-@Suite struct MailPagesTests {
-    @Test func searchesAndPapersLeadToAlertsAndDigests() async throws {
-        let store = try await Fixture.store()
+@Suite(.stores) struct MailPagesTests {
+    @Test(arguments: StoreKind.available) func searchesAndPapersLeadToAlertsAndDigests(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         try await Application(router: Fixture.mailApp(store: store).router()).test(.router) { client in
             var visitor = Browser(client: client)
             let search = try await visitor.get("/search?q=diffusion+models&mode=keyword")

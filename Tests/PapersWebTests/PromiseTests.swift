@@ -10,10 +10,11 @@ import PapersServices
 @testable import PapersWeb
 import Synchronization
 import Testing
+import TestSupport
 
 /// What the README promises about passwords, sessions, tokens, rate limits, submissions and
 /// the response cache, each checked on its own.
-@Suite struct PasswordAndSessionPromises {
+@Suite(.stores) struct PasswordAndSessionPromises {
     /// The cost a bcrypt hash was made with: `$2b$12$...`.
     static func cost(_ hash: String) -> Int? {
         let parts = hash.split(separator: "$")
@@ -23,7 +24,7 @@ import Testing
     @Test func productionHashesPasswordsWithBcryptCost12() async throws {
         // `serve` and `user create` build the community side with the default configuration.
         #expect(CommunityConfiguration().bcryptCost == 12)
-        let community = Community(store: try SQLiteStore(), secret: Array(repeating: 1, count: 32))
+        let community = Community(store: try TestStores.scratch(), secret: Array(repeating: 1, count: 32))
         let hash = try await community.hashPassword("correct horse battery")
         #expect(Self.cost(hash) == 12, "\(hash)")
         #expect(hash.hasPrefix("$2"))
@@ -33,11 +34,11 @@ import Testing
     @Test func anUnknownUsernameIsCheckedAgainstADecoyOfTheSameCost() async throws {
         // The decoy costs what a real hash costs, so checking it takes as long as a wrong password.
         #expect(Self.cost(Community.decoyHash) == Int(CommunityConfiguration().bcryptCost))
-        let community = Community(store: try SQLiteStore(), secret: Array(repeating: 1, count: 32))
+        let community = Community(store: try TestStores.scratch(), secret: Array(repeating: 1, count: 32))
         #expect(try await !community.verifyPassword("password", hash: Community.decoyHash))
         // A sign-in naming no account checks the decoy, one naming an account checks its hash,
         // and the visitor cannot tell the two apart: the same status and page.
-        let store = try await Fixture.store()
+        let store = try await Fixture.store(.sqlite)
         let known = try await store.createMember(username: "known", email: "known@example.org", passwordHash: "$2b$04$known",
                                                  isAdmin: false, now: Fixture.now)
         let checked = Mutex([String]())
@@ -60,9 +61,9 @@ import Testing
         }
     }
 
-    @Test func sessionsLast30DaysInHashedFormAndCookiesAreSecureWhenAsked() async throws {
+    @Test(arguments: StoreKind.available) func sessionsLast30DaysInHashedFormAndCookiesAreSecureWhenAsked(_ kind: StoreKind) async throws {
         #expect(CommunityConfiguration().sessionLifetime == 30 * 86_400)
-        let store = try await Fixture.store()
+        let store = try await Fixture.store(kind)
         let app = WebApp(catalog: Catalog(store: store, now: { Fixture.now }, cacheSeconds: 0),
                          configuration: WebConfiguration(baseURL: "https://papers.test", responseCacheSeconds: 0),
                          community: Community(store: store, secret: Array(repeating: 42, count: 32),
@@ -93,8 +94,8 @@ import Testing
         }
     }
 
-    @Test func cookiesAreNotSecureOverPlainHTTP() async throws {
-        let app = Fixture.communityApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func cookiesAreNotSecureOverPlainHTTP(_ kind: StoreKind) async throws {
+        let app = Fixture.communityApp(store: try await Fixture.store(kind))
         try await Application(router: app.router()).test(.router) { client in
             var browser = Browser(client: client)
             let form = try await browser.get("/signup")
@@ -104,7 +105,7 @@ import Testing
     }
 }
 
-@Suite struct RateLimitPromises {
+@Suite(.stores) struct RateLimitPromises {
     @Test func theDefaultNumbersAreTheREADMEs() {
         let limits = RateLimits()
         #expect(limits.signInPerAddress == RateLimit(20, per: 300))
@@ -116,8 +117,9 @@ import Testing
         #expect(limits.subscribePerEmail == RateLimit(3, per: 3600))
     }
 
-    @Test func theLimiterCountsPerKeyAndStartsAgainAfterTheWindow() async throws {
-        let limiter = RateLimiter()
+    @Test(arguments: StoreKind.available) func theLimiterCountsPerKeyAndStartsAgainAfterTheWindow(_ kind: StoreKind) async throws {
+        let database = try await TestStores.database(kind)
+        let limiter = RateLimiter(store: try await database.open())
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let limit = RateLimit(2, per: 60)
         try await limiter.hit("sign-up", key: "10.0.0.1", limit: limit, now: start)
@@ -129,11 +131,18 @@ import Testing
         // Another address has its own count; the first starts again once its window is over.
         try await limiter.hit("sign-up", key: "10.0.0.2", limit: limit, now: start.addingTimeInterval(2))
         try await limiter.hit("sign-up", key: "10.0.0.1", limit: limit, now: start.addingTimeInterval(60))
+        // The count is the database's: a second process (another node) shares it.
+        let other = RateLimiter(store: try await database.open())
+        try await other.hit("sign-up", key: "10.0.0.1", limit: limit, now: start.addingTimeInterval(61))
+        let shared = await #expect(throws: RateLimitExceeded.self) {
+            try await limiter.hit("sign-up", key: "10.0.0.1", limit: limit, now: start.addingTimeInterval(62))
+        }
+        #expect(shared?.retryAfter == 58, "the window that began at 60 s ends at 120 s")
     }
 
     /// The default limits, through the routes: every request here comes from one address.
-    @Test func signUpsPerAddressAreLimitedTo5AnHour() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func signUpsPerAddressAreLimitedTo5AnHour(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.communityApp(store: store)
         try await Application(router: app.router()).test(.router) { client in
             for n in 0..<5 {
@@ -148,8 +157,8 @@ import Testing
         }
     }
 
-    @Test func signInsPerAddressAreLimitedTo20In5Minutes() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func signInsPerAddressAreLimitedTo20In5Minutes(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.communityApp(store: store)
         // 21 accounts (made in the store: sign-ups are limited too), so only the per-address limit applies.
         let hash = try await app.community!.hashPassword("the right password")
@@ -167,8 +176,8 @@ import Testing
         }
     }
 
-    @Test func commentsPerAddressAreLimitedTo30In10Minutes() async throws {
-        let app = Fixture.communityApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func commentsPerAddressAreLimitedTo30In10Minutes(_ kind: StoreKind) async throws {
+        let app = Fixture.communityApp(store: try await Fixture.store(kind))
         try await Application(router: app.router()).test(.router) { client in
             // Four members on one address, each under their own 10 per 10 minutes.
             var sent = 0
@@ -190,8 +199,8 @@ import Testing
         }
     }
 
-    @Test func subscriptionsAre10AnHourPerAddressAndConfirmationMails3PerEmail() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func subscriptionsAre10AnHourPerAddressAndConfirmationMails3PerEmail(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         try await Application(router: Fixture.mailApp(store: store).router()).test(.router) { client in
             var visitor = Browser(client: client)
             try await visitor.get("/subscribe")
@@ -229,9 +238,9 @@ enum EmptyArxiv {
     }
 }
 
-@Suite struct SubmitAPIPromises {
-    @Test func submitAnswers201Then409AndUnknownPapers422() async throws {
-        let store = try await Fixture.store()
+@Suite(.stores) struct SubmitAPIPromises {
+    @Test(arguments: StoreKind.available) func submitAnswers201Then409AndUnknownPapers422(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         try await EmptyArxiv.application().test(.live) { arxiv in
             let app = Fixture.communityApp(store: store, arxivURL: "http://127.0.0.1:\(arxiv.port!)/api/query")
             try await Application(router: app.router()).test(.router) { client in
@@ -280,7 +289,7 @@ final class Counter: Sendable {
     var count: Int { value.withLock { $0 } }
 }
 
-@Suite struct ResponseCachePromises {
+@Suite(.stores) struct ResponseCachePromises {
     @Test func pagesAreKeptFor2Seconds() async throws {
         #expect(WebConfiguration().responseCacheSeconds == 2)
         let clock = ManualInstant()
@@ -296,8 +305,8 @@ final class Counter: Sendable {
         #expect(computed.count == 3)
     }
 
-    @Test func visitorsMayTrailAVoteBy2SecondsMembersNever() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func visitorsMayTrailAVoteBy2SecondsMembersNever(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let clock = ManualInstant()
         let app = WebApp(catalog: Catalog(store: store, now: { Fixture.now }, cacheSeconds: 0),
                          configuration: WebConfiguration(baseURL: "http://papers.test"),

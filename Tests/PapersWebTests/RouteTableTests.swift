@@ -6,10 +6,11 @@ import PapersStore
 import PapersServices
 @testable import PapersWeb
 import Testing
+import TestSupport
 
 /// The route table (`SiteRoute.Endpoint`) is the only description of the site's routes: every
 /// endpoint reaches a handler, and every link built from a `SiteRoute` resolves.
-@Suite struct RouteTableTests {
+@Suite(.stores) struct RouteTableTests {
     /// One link of each kind. The switch makes adding a case to `SiteRoute` without a sample
     /// here a compile error.
     static let samples: [SiteRoute] = {
@@ -48,15 +49,15 @@ import Testing
             .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
     }
 
-    @Test func everyEndpointIsRegisteredByItsController() async throws {
-        let app = Fixture.mailApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func everyEndpointIsRegisteredByItsController(_ kind: StoreKind) async throws {
+        let app = Fixture.mailApp(store: try await Fixture.store(kind))
         let registered = app.routes().endpoints
         #expect(Set(registered) == Set(SiteRoute.Endpoint.allCases), "registered by no controller: \(Set(SiteRoute.Endpoint.allCases).subtracting(registered))")
         #expect(registered.count == Set(registered).count, "an endpoint registered twice")
     }
 
-    @Test func everyEndpointReachesItsHandler() async throws {
-        let app = Fixture.mailApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func everyEndpointReachesItsHandler(_ kind: StoreKind) async throws {
+        let app = Fixture.mailApp(store: try await Fixture.store(kind))
         try await Application(router: app.router()).test(.router) { client in
             for endpoint in SiteRoute.Endpoint.allCases {
                 for (n, pattern) in endpoint.patterns.enumerated() {
@@ -80,8 +81,8 @@ import Testing
         #expect(!metrics.contains("route=\"NotFound\""))
     }
 
-    @Test func everyLinkBuiltFromSiteRouteResolves() async throws {
-        let app = Fixture.mailApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func everyLinkBuiltFromSiteRouteResolves(_ kind: StoreKind) async throws {
+        let app = Fixture.mailApp(store: try await Fixture.store(kind))
         try await Application(router: app.router()).test(.router) { client in
             for route in Self.samples {
                 let url = route.url.path
@@ -102,8 +103,8 @@ import Testing
 
     /// Every link and form on the main pages, as a member and as a visitor, leads to a route:
     /// no hand-typed path can point nowhere.
-    @Test func everyLinkOnThePagesResolves() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func everyLinkOnThePagesResolves(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let app = Fixture.mailApp(store: store)
         try await Application(router: app.router()).test(.router) { client in
             var visitor = Browser(client: client)
@@ -137,8 +138,8 @@ import Testing
 
     /// A path the site has, asked with a method it does not answer, is a 405 naming the methods
     /// it does (JSON under /api, a page elsewhere); a path it does not have stays a 404.
-    @Test func aWrongMethodOnAKnownPathIs405WithAllow() async throws {
-        let app = Fixture.mailApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func aWrongMethodOnAKnownPathIs405WithAllow(_ kind: StoreKind) async throws {
+        let app = Fixture.mailApp(store: try await Fixture.store(kind))
         try await Application(router: app.router()).test(.router) { client in
             let cases: [(HTTPRequest.Method, String, UInt, String?)] = [
                 (.put, "/api/daily_papers", 405, "GET, HEAD"),

@@ -6,6 +6,7 @@ import PapersStore
 import PapersServices
 @testable import PapersWeb
 import Testing
+import TestSupport
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -34,9 +35,9 @@ func get(_ app: WebApp, _ uri: String) async throws -> Page { try await get(app,
 
 func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: Data(page.body.utf8)) }
 
-@Suite struct PageTests {
-    @Test func homeShowsTheLatestDaySortedByUpvotesAsCards() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+@Suite(.stores) struct PageTests {
+    @Test(arguments: StoreKind.available) func homeShowsTheLatestDaySortedByUpvotesAsCards(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let page = try await get(app, "/")
         #expect(page.status == 200)
         #expect(page.contentType == "text/html; charset=utf-8")
@@ -51,8 +52,8 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         #expect(!page.body.contains("Old Favourite"))
     }
 
-    @Test func paperTextIsEscapedEverywhere() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func paperTextIsEscapedEverywhere(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let pages = try await get(app, ["/", "/papers/2506.00003", "/search?q=hostile", "/papers/trending"])
         for page in pages {
             #expect(page.status == 200)
@@ -62,15 +63,15 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         #expect(pages[0].body.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Attention&quot;"))
     }
 
-    @Test func emptyCatalogExplainsHowToImport() async throws {
-        let page = try await get(Fixture.app(store: try SQLiteStore()), "/")
+    @Test(arguments: StoreKind.available) func emptyCatalogExplainsHowToImport(_ kind: StoreKind) async throws {
+        let page = try await get(Fixture.app(store: try await TestStores.make(kind)), "/")
         #expect(page.status == 200)
         #expect(page.body.contains("No papers yet"))
         #expect(page.body.contains("dailypapers import"))
     }
 
-    @Test func dayWeekAndMonthPages() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func dayWeekAndMonthPages(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let pages = try await get(app, ["/papers/date/2025-06-02", "/papers/week/2025-W23", "/papers/month/2025-05",
                                         "/papers/date/2025-06-03?sort=newest", "/papers/date/2024-01-01"])
         #expect(pages[0].body.contains("Old Favourite"))
@@ -87,8 +88,8 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         #expect(pages[4].status == 200 && pages[4].body.contains("No papers were featured"))
     }
 
-    @Test func badDatesWeeksSortsAndPagesAre400s() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func badDatesWeeksSortsAndPagesAre400s(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let pages = try await get(app, ["/papers/date/2025-02-30", "/papers/week/2025-W60", "/papers/month/2025-13",
                                         "/papers/date/2025-06-03?sort=loudest", "/search?q=x&page=0", "/search?q=x&page=abc"])
         for page in pages {
@@ -98,15 +99,15 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         #expect(pages[0].body.contains("&quot;2025-02-30&quot; is not a date"))
     }
 
-    @Test func unknownPathsAndPapersAre404Pages() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func unknownPathsAndPapersAre404Pages(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let pages = try await get(app, ["/nowhere", "/papers/2512.99999", "/papers/not-an-id", "/papers/2512.99999.md"])
         for page in pages { #expect(page.status == 404) }
         #expect(pages[0].body.contains("Not found"))
     }
 
-    @Test func paperPageHasEverything() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func paperPageHasEverything(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         var paper = Fixture.paper("2506.00001", "Sparse Mixtures of Experts at Scale")
         paper.githubRepo = WebLink("https://github.com/example/moe")
         paper.githubStars = 321
@@ -123,16 +124,16 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         }
     }
 
-    @Test func oldStyleIdsWork() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func oldStyleIdsWork(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         _ = try await store.write(ImportBatch(papers: [Fixture.paper("hep-th/9901001", "Strings")]))
         let pages = try await get(Fixture.app(store: store), ["/papers/hep-th/9901001", "/api/papers/hep-th/9901001", "/papers/hep-th/9901001.md"])
         #expect(pages.map(\.status) == [200, 200, 200])
         #expect(pages[2].body.hasPrefix("# Strings"))
     }
 
-    @Test func markdownVersion() async throws {
-        let page = try await get(Fixture.app(store: try await Fixture.store()), "/papers/2506.00002.md")
+    @Test(arguments: StoreKind.available) func markdownVersion(_ kind: StoreKind) async throws {
+        let page = try await get(Fixture.app(store: try await Fixture.store(kind)), "/papers/2506.00002.md")
         #expect(page.status == 200)
         #expect(page.contentType == "text/markdown; charset=utf-8")
         #expect(page.body.hasPrefix("# Diffusion Models for Protein Design\n"))
@@ -140,8 +141,8 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         #expect(page.body.contains("## Abstract\n\nA diffusion model that designs proteins."))
     }
 
-    @Test func searchPageMarksMatchesAndPaginates() async throws {
-        let store = try SQLiteStore()
+    @Test(arguments: StoreKind.available) func searchPageMarksMatchesAndPaginates(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
         let papers = (1...25).map { Fixture.paper(String(format: "2506.%05d", $0), "Graph paper \($0)", abstract: "Graph neural networks, part \($0).") }
         _ = try await store.write(ImportBatch(papers: papers))
         let app = Fixture.app(store: store)
@@ -155,8 +156,8 @@ func json(_ page: Page) throws -> Any { try JSONSerialization.jsonObject(with: D
         #expect(pages[4].status == 200)
     }
 
-    @Test func trendingRanksByDecayedVotesLikeTheAPI() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func trendingRanksByDecayedVotesLikeTheAPI(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let page = try await get(app, "/papers/trending")
         let api = try #require(try json(try await get(app, "/api/daily_papers?sort=trending&limit=100")) as? [[String: Any]])
         let apiOrder = api.compactMap { ($0["paper"] as? [String: Any])?["id"] as? String }

@@ -7,6 +7,7 @@ import PapersStore
 import PapersServices
 @testable import PapersWeb
 import Testing
+import TestSupport
 
 /// Golden files of what people see: the HTML of the main pages and one digest mail, on the
 /// fixture catalog with the clock pinned (2025-06-04 12:00 UTC). Any difference fails; after
@@ -15,7 +16,7 @@ import Testing
 ///     RECORD_SNAPSHOTS=1 swift test --filter SnapshotTests
 ///
 /// The files are in Tests/PapersWebTests/Snapshots.
-@Suite struct SnapshotTests {
+@Suite(.stores) struct SnapshotTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
 
     /// Compares `actual` with the stored snapshot `name`; records it when asked to (or when it is missing, failing then).
@@ -54,8 +55,8 @@ import Testing
         return String(html[start.lowerBound..<end.upperBound]) + "\n"
     }
 
-    @Test func dayPaperAndSearchPages() async throws {
-        let app = Fixture.app(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func dayPaperAndSearchPages(_ kind: StoreKind) async throws {
+        let app = Fixture.app(store: try await Fixture.store(kind))
         let pages = try await get(app, ["/papers/date/2025-06-03", "/papers/2506.00001", "/search?q=diffusion&mode=keyword"])
         #expect(pages.map(\.status) == [200, 200, 200])
         try Self.assertSnapshot(Self.stable(pages[0].body), named: "day.html")
@@ -63,8 +64,8 @@ import Testing
         try Self.assertSnapshot(Self.main(pages[2].body), named: "search.html")
     }
 
-    @Test func settingsPage() async throws {
-        let app = Fixture.mailApp(store: try await Fixture.store())
+    @Test(arguments: StoreKind.available) func settingsPage(_ kind: StoreKind) async throws {
+        let app = Fixture.mailApp(store: try await Fixture.store(kind))
         try await Application(router: app.router()).test(.router) { client in
             var member = Browser(client: client)
             try await member.signUp("grace")
@@ -74,8 +75,8 @@ import Testing
         }
     }
 
-    @Test func dailyDigestMail() async throws {
-        let store = try await Fixture.store()
+    @Test(arguments: StoreKind.available) func dailyDigestMail(_ kind: StoreKind) async throws {
+        let store = try await Fixture.store(kind)
         let pending = try await store.requestSubscription(SubscriptionRequest(email: "reader@example.org", frequency: .daily),
                                                           nonce: "n", now: Fixture.now)
         _ = try #require(try await store.confirmSubscription(id: pending.id, nonce: "n", now: Fixture.now))

@@ -1,13 +1,15 @@
 import Foundation
 import GRDB
 import PapersCore
+import PapersStore
 
 extension SQLiteStore: CommunityStore {
     static let memberColumns = "m.id, m.username, m.email, m.is_admin, m.created_at"
 
-    static func member(from row: Row, offset i: Int = 0) -> Member {
-        Member(id: Member.ID(row[i]), username: row[i + 1], email: row[i + 2], isAdmin: row[i + 3],
-               createdAt: Date(timeIntervalSince1970: row[i + 4]))
+    /// Decodes a `members` row (its `memberColumns`), by column name.
+    static func member(from row: Row) -> Member {
+        Member(id: Member.ID(row["id"]), username: row["username"], email: row["email"], isAdmin: row["is_admin"],
+               createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
     public func createMember(username: String, email: String, passwordHash: String, isAdmin: Bool, now: Date) async throws -> Member {
@@ -36,7 +38,7 @@ extension SQLiteStore: CommunityStore {
         try await writer.read { db in
             try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT \(Self.memberColumns), m.password_hash FROM members m WHERE m.username = ? OR m.email = ? LIMIT 1
-                """), arguments: [login, login]).map { (Self.member(from: $0), $0[5] as String) }
+                """), arguments: [login, login]).map { (Self.member(from: $0), $0["password_hash"] as String) }
         }
     }
 
@@ -98,8 +100,8 @@ extension SQLiteStore: CommunityStore {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens WHERE member_id = ? ORDER BY id",
                              arguments: [member.rawValue]).map { row in
-                APITokenInfo(id: row[0], name: row[1], prefix: row[2], createdAt: Date(timeIntervalSince1970: row[3]),
-                             lastUsedAt: (row[4] as Double?).map { Date(timeIntervalSince1970: $0) })
+                APITokenInfo(id: row["id"], name: row["name"], prefix: row["prefix"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                             lastUsedAt: (row["last_used_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
             }
         }
     }
@@ -114,9 +116,9 @@ extension SQLiteStore: CommunityStore {
     public func apiTokenMember(tokenHash: String, now: Date) async throws -> Member? {
         try await writer.write { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT \(Self.memberColumns), t.id FROM api_tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = ?
+                SELECT \(Self.memberColumns), t.id AS token_id FROM api_tokens t JOIN members m ON m.id = t.member_id WHERE t.token_hash = ?
                 """), arguments: [tokenHash]) else { return nil }
-            try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", arguments: [now.timeIntervalSince1970, row[5] as Int64])
+            try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", arguments: [now.timeIntervalSince1970, row["token_id"] as Int64])
             return Self.member(from: row)
         }
     }
@@ -159,10 +161,11 @@ extension SQLiteStore: CommunityStore {
 
     // MARK: Comments
 
+    /// Decodes a `comments` row joined with its author's name (`commentSelect`), by column name.
     static func comment(from row: Row) -> PaperComment {
-        PaperComment(id: PaperComment.ID(row[0]), paperID: ArxivID(row[1] as String)!, author: Member.ID(row[2]), authorName: row[3],
-                body: row[4], createdAt: Date(timeIntervalSince1970: row[5]),
-                hiddenAt: (row[6] as Double?).map { Date(timeIntervalSince1970: $0) })
+        PaperComment(id: PaperComment.ID(row["id"]), paperID: ArxivID(row["paper_id"] as String)!, author: Member.ID(row["member_id"]),
+                     authorName: row["username"], body: row["body"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                     hiddenAt: (row["hidden_at"] as Double?).map { Date(timeIntervalSince1970: $0) })
     }
 
     static let commentSelect = """
@@ -200,8 +203,8 @@ extension SQLiteStore: CommunityStore {
         try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT paper_id, hidden_at FROM comments WHERE id = ?", arguments: [id.rawValue]) else { return }
             try db.execute(sql: "DELETE FROM comments WHERE id = ?", arguments: [id.rawValue])
-            if (row[1] as Double?) == nil {
-                try db.execute(sql: "UPDATE papers SET member_comments = member_comments - 1 WHERE id = ?", arguments: [row[0] as String])
+            if (row["hidden_at"] as Double?) == nil {
+                try db.execute(sql: "UPDATE papers SET member_comments = member_comments - 1 WHERE id = ?", arguments: [row["paper_id"] as String])
             }
         }
     }
@@ -209,13 +212,13 @@ extension SQLiteStore: CommunityStore {
     public func setCommentHidden(_ id: PaperComment.ID, hidden: Bool, now: Date) async throws {
         try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT paper_id, hidden_at FROM comments WHERE id = ?", arguments: [id.rawValue]) else { return }
-            let isHidden = (row[1] as Double?) != nil
+            let isHidden = (row["hidden_at"] as Double?) != nil
             guard isHidden != hidden else { return }
             try db.execute(sql: "UPDATE comments SET hidden_at = ? WHERE id = ?",
                            arguments: [hidden ? now.timeIntervalSince1970 : nil, id.rawValue])
             // Visible comments are what the counts show.
             try db.execute(sql: "UPDATE papers SET member_comments = member_comments + ? WHERE id = ?",
-                           arguments: [hidden ? -1 : 1, row[0] as String])
+                           arguments: [hidden ? -1 : 1, row["paper_id"] as String])
         }
     }
 
@@ -231,6 +234,25 @@ extension SQLiteStore: CommunityStore {
                 """, arguments: [paper.rawValue, day.description, now.timeIntervalSince1970,
                                  submitter?.username, submitter?.username, submitter?.id.rawValue])
             return true
+        }
+    }
+
+    public func countAttempt(key: String, window: TimeInterval, now: Date) async throws -> (count: Int, windowStart: Date) {
+        let t = now.timeIntervalSince1970
+        return try await writer.write { db in
+            // Windows over a day old are swept now and then (one attempt in a hundred).
+            if Int.random(in: 0..<100) == 0 {
+                try db.execute(sql: "DELETE FROM rate_limits WHERE window_start < ?", arguments: [t - 86_400])
+            }
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
+                INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
+                ON CONFLICT (key) DO UPDATE SET
+                  count = CASE WHEN excluded.window_start - rate_limits.window_start >= ? THEN 1 ELSE rate_limits.count + 1 END,
+                  window_start = CASE WHEN excluded.window_start - rate_limits.window_start >= ? THEN excluded.window_start
+                                      ELSE rate_limits.window_start END
+                RETURNING count, window_start
+                """), arguments: [key, t, window, window])!
+            return (row["count"], Date(timeIntervalSince1970: row["window_start"]))
         }
     }
 

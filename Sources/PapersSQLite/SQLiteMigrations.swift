@@ -1,4 +1,5 @@
 import GRDB
+import PapersStore
 
 /// Numbered, append-only schema migrations for the SQLite store.
 /// Never edit a migration that has shipped: add the next number.
@@ -92,11 +93,11 @@ enum SQLiteMigrations {
             // The hash of the text a paper is embedded from, kept on every write, so finding
             // papers whose vector is missing or stale is one indexed query.
             try db.execute(sql: "ALTER TABLE papers ADD COLUMN text_hash INTEGER NOT NULL DEFAULT 0")
-            let rows = try Row.fetchAll(db, sql: "SELECT rowid, title, abstract FROM papers")
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid AS rid, title, abstract FROM papers")
             let update = try db.makeStatement(sql: "UPDATE papers SET text_hash = ? WHERE rowid = ?")
             for row in rows {
-                let hash = EmbeddingText.hash(EmbeddingText.of(title: row[1], abstract: row[2]))
-                try update.execute(arguments: [hash, row[0] as Int64])
+                let hash = EmbeddingText.hash(EmbeddingText.of(title: row["title"], abstract: row["abstract"]))
+                try update.execute(arguments: [hash, row["rid"] as Int64])
             }
         }
         migrator.registerMigration("0005-settings") { db in
@@ -233,6 +234,18 @@ enum SQLiteMigrations {
             // The in-memory keyword index catches up with papers written since it last looked
             // (by any process): a range scan of this index, usually empty.
             try db.execute(sql: "CREATE INDEX papers_modified ON papers (modified_at)")
+        }
+        migrator.registerMigration("0010-rate-limits") { db in
+            // Rate limit windows, shared by every process on the database: one row per action
+            // and key (a client address or an account), its window's start and its count.
+            try db.execute(sql: """
+                CREATE TABLE rate_limits (
+                    key           TEXT PRIMARY KEY NOT NULL,
+                    window_start  REAL NOT NULL,
+                    count         INTEGER NOT NULL
+                );
+                CREATE INDEX rate_limits_window ON rate_limits (window_start);
+                """)
         }
         return migrator
     }

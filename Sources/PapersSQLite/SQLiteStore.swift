@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import PapersCore
+import PapersStore
 
 /// The embedded store: one SQLite file in WAL mode, through GRDB.
 public final class SQLiteStore: PaperStore {
@@ -61,8 +62,8 @@ public final class SQLiteStore: PaperStore {
     }
 
     /// The names of the migrations applied, in order.
-    public func appliedMigrations() throws -> [String] {
-        try writer.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
+    public func appliedMigrations() async throws -> [String] {
+        try await writer.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
     }
 
     // MARK: - Writing
@@ -118,24 +119,15 @@ public final class SQLiteStore: PaperStore {
                 """, arguments: [JSONText.encode(toIndex.map(String.init)).replacingOccurrences(of: "\"", with: "")])
         }
         for entry in batch.featured {
-            let existing = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT featured_at, submitter_user, submitter_fullname, submitter_avatar,
-                       imported_upvotes, imported_comments
-                FROM featured WHERE paper_id = ? AND day = ?
-                """), arguments: [entry.paperID.rawValue, entry.day.description])
+            let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(featuredColumns) FROM featured WHERE paper_id = ? AND day = ?"),
+                                            arguments: [entry.paperID.rawValue, entry.day.description]).map { featuredEntry(from: $0) }
             let values: StatementArguments = [
                 entry.featuredAt.timeIntervalSince1970, entry.submitter?.user, entry.submitter?.fullname,
                 entry.submitter?.avatarURL?.url, entry.importedUpvotes, entry.importedComments,
                 entry.paperID.rawValue, entry.day.description,
             ]
             if let existing {
-                let unchanged = existing[0] as Double == entry.featuredAt.timeIntervalSince1970
-                    && existing[1] as String? == entry.submitter?.user
-                    && existing[2] as String? == entry.submitter?.fullname
-                    && existing[3] as String? == entry.submitter?.avatarURL?.url
-                    && existing[4] as Int == entry.importedUpvotes
-                    && existing[5] as Int == entry.importedComments
-                if unchanged {
+                if existing.sameStoredValues(as: entry) {
                     outcome.featuredUnchanged += 1
                     continue
                 }
@@ -180,25 +172,26 @@ public final class SQLiteStore: PaperStore {
                          arguments: [id.rawValue]).map { paper(from: $0) }
     }
 
-    /// Decodes a row selected with `paperColumns` (in that order, starting at `offset`).
-    static func paper(from row: Row, offset i: Int = 0) -> Paper {
-        Paper(id: ArxivID(row[i] as String)!, version: row[i + 1], title: row[i + 2], abstract: row[i + 3],
-              authors: JSONText.decodeStrings(row[i + 4]),
-              categories: (row[i + 5] as String).split(separator: " ").map(String.init),
-              publishedAt: (row[i + 6] as Double?).map(Date.init(timeIntervalSince1970:)),
-              updatedAt: (row[i + 7] as Double?).map(Date.init(timeIntervalSince1970:)),
-              comments: row[i + 8], journalRef: row[i + 9], doi: row[i + 10], githubRepo: WebLink.validated(row[i + 11]),
-              githubStars: row[i + 12], projectPage: WebLink.validated(row[i + 13]), aiSummary: row[i + 14],
-              aiKeywords: JSONText.decodeStrings(row[i + 15]))
+    /// Decodes a `papers` row (its `paperColumns`), by column name.
+    static func paper(from row: Row) -> Paper {
+        Paper(id: ArxivID(row["id"] as String)!, version: row["version"], title: row["title"], abstract: row["abstract"],
+              authors: JSONText.decodeStrings(row["authors"]),
+              categories: (row["categories"] as String).split(separator: " ").map(String.init),
+              publishedAt: (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+              updatedAt: (row["updated_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+              comments: row["comments"], journalRef: row["journal_ref"], doi: row["doi"], githubRepo: WebLink.validated(row["github_repo"]),
+              githubStars: row["github_stars"], projectPage: WebLink.validated(row["project_page"]), aiSummary: row["ai_summary"],
+              aiKeywords: JSONText.decodeStrings(row["ai_keywords"]))
     }
 
-    static func featuredEntry(from row: Row, offset i: Int = 0) -> FeaturedEntry {
-        let user: String? = row[i + 3]
+    /// Decodes a `featured` row (its `featuredColumns`), by column name.
+    static func featuredEntry(from row: Row) -> FeaturedEntry {
+        let user: String? = row["submitter_user"]
         return FeaturedEntry(
-            paperID: ArxivID(row[i] as String)!, day: Day(row[i + 1] as String)!,
-            featuredAt: Date(timeIntervalSince1970: row[i + 2]),
-            submitter: user.map { HubUser(user: $0, fullname: row[i + 4], avatarURL: WebLink.validated(row[i + 5])) },
-            importedUpvotes: row[i + 6], importedComments: row[i + 7])
+            paperID: ArxivID(row["paper_id"] as String)!, day: Day(row["day"] as String)!,
+            featuredAt: Date(timeIntervalSince1970: row["featured_at"]),
+            submitter: user.map { HubUser(user: $0, fullname: row["submitter_fullname"], avatarURL: WebLink.validated(row["submitter_avatar"])) },
+            importedUpvotes: row["imported_upvotes"], importedComments: row["imported_comments"])
     }
 
     static let featuredColumns = """
@@ -220,10 +213,12 @@ public final class SQLiteStore: PaperStore {
     public func stats() async throws -> CatalogStats {
         try await writer.read { db in
             let papers = try Int.fetchOne(db, sql: "SELECT count(*) FROM papers") ?? 0
-            let row = try Row.fetchOne(db, sql: "SELECT count(*), count(DISTINCT day), min(day), max(day) FROM featured")!
-            return CatalogStats(papers: papers, featuredEntries: row[0], featuredDays: row[1],
-                                firstDay: (row[2] as String?).flatMap { Day($0) },
-                                lastDay: (row[3] as String?).flatMap { Day($0) })
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS entries, count(DISTINCT day) AS days, min(day) AS first, max(day) AS last FROM featured
+                """)!
+            return CatalogStats(papers: papers, featuredEntries: row["entries"], featuredDays: row["days"],
+                                firstDay: (row["first"] as String?).flatMap { Day($0) },
+                                lastDay: (row["last"] as String?).flatMap { Day($0) })
         }
     }
 }
@@ -262,10 +257,11 @@ extension SQLiteStore {
         let bound = arguments
         return try await writer.read { db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: bound).map { row in
-                let entry = Self.featuredEntry(from: row, offset: 16)
+                let entry = Self.featuredEntry(from: row)
                 // Member votes and comments count for the paper wherever it is featured.
                 return PaperCard(paper: Self.paper(from: row), featured: entry,
-                                 upvotes: entry.importedUpvotes + (row[24] as Int), comments: entry.importedComments + (row[25] as Int))
+                                 upvotes: entry.importedUpvotes + (row["member_votes"] as Int),
+                                 comments: entry.importedComments + (row["member_comments"] as Int))
             }
         }
     }
@@ -295,10 +291,11 @@ extension SQLiteStore {
                 SELECT \(Self.featuredColumns) FROM featured WHERE paper_id = ? ORDER BY day DESC LIMIT 1
                 """), arguments: [id.rawValue]).map { Self.featuredEntry(from: $0) }
             let counts = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT coalesce(max(imported_upvotes), 0) + p.member_votes, coalesce(max(imported_comments), 0) + p.member_comments
+                SELECT coalesce(max(imported_upvotes), 0) + p.member_votes AS upvote_count,
+                       coalesce(max(imported_comments), 0) + p.member_comments AS comment_count
                 FROM papers p LEFT JOIN featured f ON f.paper_id = p.id WHERE p.id = ?
                 """), arguments: [id.rawValue])!
-            return PaperCard(paper: paper, featured: latest, upvotes: counts[0], comments: counts[1])
+            return PaperCard(paper: paper, featured: latest, upvotes: counts["upvote_count"], comments: counts["comment_count"])
         }
     }
 
@@ -333,16 +330,14 @@ extension SQLiteStore {
                 """), arguments: countArguments) ?? 0
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(Self.prefixed(Self.paperColumns, "p")),
-                       snippet(papers_fts, 1, char(2), char(3), '…', 40),
-                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id) + p.member_votes,
-                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id) + p.member_comments
+                       snippet(papers_fts, 1, char(2), char(3), '…', 40) AS excerpt, \(Self.cardCounts)
                 FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
                 WHERE papers_fts MATCH ?\(conditions)
                 ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.id
                 LIMIT ? OFFSET ?
                 """), arguments: pageArguments)
             let cards = rows.map { row in
-                PaperCard(paper: Self.paper(from: row), upvotes: row[17], comments: row[18], excerpt: row[16])
+                PaperCard(paper: Self.paper(from: row), upvotes: row["upvote_count"], comments: row["comment_count"], excerpt: row["excerpt"])
             }
             return (cards, total)
         }
@@ -377,6 +372,13 @@ extension SQLiteStore {
         }
     }
 
+    /// A paper's upvotes and comments (its best imported counts plus members'), as `upvote_count`
+    /// and `comment_count` (`comments` is the paper's own column: arXiv's comments).
+    static let cardCounts = """
+        (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id) + p.member_votes AS upvote_count,
+        (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id) + p.member_comments AS comment_count
+        """
+
     static func escapeLike(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
@@ -387,12 +389,10 @@ extension SQLiteStore {
         let arguments = StatementArguments(ids.map(\.rawValue))
         let found = try await writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT \(Self.prefixed(Self.paperColumns, "p")),
-                       (SELECT coalesce(max(imported_upvotes), 0) FROM featured WHERE paper_id = p.id) + p.member_votes,
-                       (SELECT coalesce(max(imported_comments), 0) FROM featured WHERE paper_id = p.id) + p.member_comments
+                SELECT \(Self.prefixed(Self.paperColumns, "p")), \(Self.cardCounts)
                 FROM papers p WHERE p.id IN (\(placeholders))
                 """, arguments: arguments).map { row in
-                PaperCard(paper: Self.paper(from: row), upvotes: row[16], comments: row[17])
+                PaperCard(paper: Self.paper(from: row), upvotes: row["upvote_count"], comments: row["comment_count"])
             }
         }
         let byID = Dictionary(found.map { ($0.paper.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -412,7 +412,8 @@ extension SQLiteStore {
         try await writer.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT p.id, p.title, p.abstract, p.text_hash \(Self.staleEmbeddings) ORDER BY p.modified_at DESC, p.rowid DESC LIMIT ?"),
                              arguments: [model, limit]).map { row in
-                EmbeddingWork(paperID: ArxivID(row[0] as String)!, text: EmbeddingText.of(title: row[1], abstract: row[2]), textHash: row[3])
+                EmbeddingWork(paperID: ArxivID(row["id"] as String)!, text: EmbeddingText.of(title: row["title"], abstract: row["abstract"]),
+                              textHash: row["text_hash"])
             }
         }
     }
@@ -443,11 +444,11 @@ extension SQLiteStore {
                 FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = ?
                 """), arguments: [model])
             while let row = try rows.next() {
-                let data = row[1] as Data
+                let data = row["vector"] as Data
                 let vector = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-                result.append(StoredEmbedding(paperID: ArxivID(row[0] as String)!, vector: vector,
-                                              publishedAt: (row[2] as Double?).map(Date.init(timeIntervalSince1970:)),
-                                              categories: (row[3] as String).split(separator: " ").map(String.init)))
+                result.append(StoredEmbedding(paperID: ArxivID(row["paper_id"] as String)!, vector: vector,
+                                              publishedAt: (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                                              categories: (row["categories"] as String).split(separator: " ").map(String.init)))
             }
             return result
         }
@@ -548,5 +549,23 @@ extension SQLiteStore {
                            arguments: [Data(TokenSigner.randomBytes(32))])
             return Array(try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'site_secret'")!)
         }
+    }
+}
+
+extension SQLiteStore: SiteStore {
+    public var location: String { path ?? ":memory:" }
+    /// Nothing to do: GRDB closes the file when the store goes away.
+    public func close() async {}
+}
+
+extension FeaturedEntry {
+    /// Whether a stored entry for the same paper and day holds the same values as `other`.
+    func sameStoredValues(as other: FeaturedEntry) -> Bool {
+        featuredAt.timeIntervalSince1970 == other.featuredAt.timeIntervalSince1970
+            && submitter?.user == other.submitter?.user
+            && submitter?.fullname == other.submitter?.fullname
+            && submitter?.avatarURL?.url == other.submitter?.avatarURL?.url
+            && importedUpvotes == other.importedUpvotes
+            && importedComments == other.importedComments
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PapersCore
+import PapersStore
 
 extension SQLiteStore: MailStore {
     /// The settings a request asks for, kept while it waits for confirmation.
@@ -13,11 +14,11 @@ extension SQLiteStore: MailStore {
     static let subscriptionColumns = "id, email, frequency, keywords, categories, status, created_at, confirmed_at"
 
     static func subscription(from row: Row) -> Subscription {
-        Subscription(id: row[0], email: row[1], frequency: DigestFrequency(rawValue: row[2]) ?? .daily,
-                     keywords: JSONText.decodeStrings(row[3]), categories: JSONText.decodeStrings(row[4]),
-                     status: Subscription.Status(rawValue: row[5]) ?? .pending,
-                     createdAt: Date(timeIntervalSince1970: row[6]),
-                     confirmedAt: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)))
+        Subscription(id: row["id"], email: row["email"], frequency: DigestFrequency(rawValue: row["frequency"]) ?? .daily,
+                     keywords: JSONText.decodeStrings(row["keywords"]), categories: JSONText.decodeStrings(row["categories"]),
+                     status: Subscription.Status(rawValue: row["status"]) ?? .pending,
+                     createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                     confirmedAt: (row["confirmed_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
     static func fetchSubscription(_ id: Int64, in db: Database) throws -> Subscription? {
@@ -50,8 +51,8 @@ extension SQLiteStore: MailStore {
         try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT confirm_nonce, pending_request FROM subscriptions WHERE id = ?",
                                              arguments: [id]),
-                  let stored = row[0] as String?, TokenSigner.constantTimeEqual(stored, nonce),
-                  let json = row[1] as String?,
+                  let stored = row["confirm_nonce"] as String?, TokenSigner.constantTimeEqual(stored, nonce),
+                  let json = row["pending_request"] as String?,
                   let request = try? JSONDecoder().decode(PendingRequest.self, from: Data(json.utf8))
             else { return nil }
             try db.execute(sql: """
@@ -98,8 +99,8 @@ extension SQLiteStore: MailStore {
     // MARK: - Alerts
 
     static func alert(from row: Row) -> PaperAlert {
-        PaperAlert(id: row[0], member: Member.ID(row[1]), kind: PaperAlert.Kind(rawValue: row[2]) ?? .search, query: row[3],
-                   createdAt: Date(timeIntervalSince1970: row[4]))
+        PaperAlert(id: row["id"], member: Member.ID(row["member_id"]), kind: PaperAlert.Kind(rawValue: row["kind"]) ?? .search,
+                   query: row["query"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
     public func createAlert(member: Member.ID, kind: PaperAlert.Kind, query: String, now: Date) async throws -> PaperAlert {
@@ -143,7 +144,7 @@ extension SQLiteStore: MailStore {
             try Row.fetchAll(db, sql: """
                 SELECT a.id, a.member_id, a.kind, a.query, a.created_at, m.email FROM alerts a
                 JOIN members m ON m.id = a.member_id WHERE m.email_confirmed_at IS NOT NULL ORDER BY a.id
-                """).map { (Self.alert(from: $0), $0[5] as String) }
+                """).map { (Self.alert(from: $0), $0["email"] as String) }
         }
     }
 
@@ -155,9 +156,9 @@ extension SQLiteStore: MailStore {
         try await writer.read { db in
             let seen = try Int64.fetchOne(db, sql: "SELECT seen_rowid FROM alerts WHERE id = ?", arguments: [alert.id]) ?? Int64.max
             let rows = try Row.fetchAll(db, sql: """
-                SELECT rowid, \(Self.paperColumns) FROM papers WHERE rowid > ? ORDER BY rowid LIMIT ?
+                SELECT rowid AS seq, \(Self.paperColumns) FROM papers WHERE rowid > ? ORDER BY rowid LIMIT ?
                 """, arguments: [seen, limit])
-            return (rows.map { Self.paper(from: $0, offset: 1) }, rows.last.map { $0[0] } ?? seen)
+            return (rows.map { Self.paper(from: $0) }, rows.last.map { $0["seq"] } ?? seen)
         }
     }
 
@@ -221,8 +222,9 @@ extension SQLiteStore: MailStore {
     }
 
     static func outboxMessage(from row: Row) -> OutboxMessage {
-        OutboxMessage(id: row[0], entry: OutboxEntry(key: row[1], sender: row[2], recipient: row[3], message: [UInt8](row[4] as Data)),
-                      attempts: row[5])
+        OutboxMessage(id: row["id"], entry: OutboxEntry(key: row["key"], sender: row["sender"], recipient: row["recipient"],
+                                                        message: [UInt8](row["message"] as Data)),
+                      attempts: row["attempts"])
     }
 
     public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxMessage] {
@@ -269,12 +271,12 @@ extension SQLiteStore: MailStore {
     public func outboxCounts() async throws -> OutboxCounts {
         try await writer.read { db in
             var counts = OutboxCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM outbox GROUP BY status") {
-                switch row[0] as String {
-                case "pending": counts.pending = row[1]
-                case "sent": counts.sent = row[1]
-                case "failed": counts.failed = row[1]
-                default: counts.cancelled += row[1] as Int
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") {
+                switch row["status"] as String {
+                case "pending": counts.pending = row["n"]
+                case "sent": counts.sent = row["n"]
+                case "failed": counts.failed = row["n"]
+                default: counts.cancelled += row["n"] as Int
                 }
             }
             counts.nextAttempt = try Double.fetchOne(db, sql: "SELECT min(max(next_attempt_at, coalesce(claimed_until, 0))) FROM outbox WHERE status = 'pending'")
@@ -288,7 +290,7 @@ extension SQLiteStore: MailStore {
             try Row.fetchAll(db, sql: """
                 SELECT id, key, sender, recipient, message, attempts, last_error FROM outbox
                 WHERE status = 'failed' ORDER BY id DESC LIMIT ?
-                """, arguments: [limit]).map { (Self.outboxMessage(from: $0), ($0[6] as String?) ?? "") }
+                """, arguments: [limit]).map { (Self.outboxMessage(from: $0), ($0["last_error"] as String?) ?? "") }
         }
     }
 

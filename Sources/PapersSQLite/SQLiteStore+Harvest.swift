@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PapersCore
+import PapersStore
 
 extension SQLiteStore: HarvestStore {
     public func harvestCursor(source: String) async throws -> Day? {
