@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 if url=$(scripts/postgres.sh start "$pg"); then
-    export DAILYPAPERS_TEST_POSTGRES_URL="$url"
+    export DAILYPAPERS_TEST_POSTGRES_URL="$url" DAILYPAPERS_TEST_POSTGRES_DIR="$pg"
     echo "PostgreSQL 15 for the tests: $(sed -E 's#//([^:/@]+):[^@]*@#//\1:***@#' <<<"$url")"
 else
     echo "PostgreSQL half skipped: the test cluster did not start (scripts/postgres.sh start $pg failed, above)"

@@ -253,6 +253,10 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX rate_limits_window ON rate_limits (window_start)",
         ]),
+        Migration(name: "0011-embeddings-saved", statements: [
+            "ALTER TABLE embeddings ADD COLUMN saved_at double precision NOT NULL DEFAULT 0",
+            "CREATE INDEX embeddings_saved ON embeddings (saved_at)",
+        ]),
     ]
 
     /// The key of the session-level advisory lock held while migrating, so that two processes

@@ -65,6 +65,8 @@ extension PostgresStore: PaperStore {
     /// a time, so `seq` grows in commit order (an alert that has seen seq N has seen every paper
     /// up to N) and `modified_at` does too (the in-memory index catching up misses nothing).
     static let paperWriteLockKey: Int64 = 0x6461_696C_7970_7772
+    /// Held while saving vectors, for the same reason (`embeddings.saved_at`).
+    static let vectorWriteLockKey: Int64 = 0x6461_696C_7970_7776
 
     public func write(_ batch: ImportBatch) async throws -> BatchOutcome {
         let logger = self.logger
@@ -72,7 +74,10 @@ extension PostgresStore: PaperStore {
             var outcome = BatchOutcome()
             if !batch.papers.isEmpty {
                 try await connection.run("SELECT pg_advisory_xact_lock(\(Self.paperWriteLockKey))", logger)
-                let now = Date().timeIntervalSince1970
+                // Never before the latest stamp, whatever this node's clock says: another node
+                // catching up from it misses nothing.
+                let latest = try await connection.rows("SELECT coalesce(max(modified_at), 0) AS latest FROM papers", logger)[0]
+                let now = max(Date().timeIntervalSince1970, try latest["latest"].decode(Double.self))
                 let ids = Array(Set(batch.papers.map(\.id.rawValue)))
                 var current = [ArxivID: Paper]()
                 for row in try await connection.rows("SELECT \(unescaped: PaperRow.columns) FROM papers p WHERE p.id = ANY(\(ids)) FOR UPDATE", logger) {
@@ -371,25 +376,36 @@ extension PostgresStore: PaperStore {
         let items = vectors.map { (id: $0.work.paperID.rawValue, hash: $0.work.textHash, bytes: VectorBytes.encode($0.vector)) }
         let logger = self.logger
         try await transaction { connection in
+            // Saves take turns and their stamps never go back: catching up from the latest
+            // stamp seen misses no save (the same rule as papers' modified_at).
+            try await connection.run("SELECT pg_advisory_xact_lock(\(Self.vectorWriteLockKey))", logger)
+            let latest = try await connection.rows("SELECT coalesce(max(saved_at), 0) AS latest FROM embeddings", logger)[0]
+            let savedAt = max(Date().timeIntervalSince1970, try latest["latest"].decode(Double.self))
             for item in items {
                 try await connection.run("""
-                    INSERT INTO embeddings (paper_id, model, text_hash, vector) VALUES (\(item.id), \(model), \(item.hash), \(item.bytes))
-                    ON CONFLICT (paper_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector
+                    INSERT INTO embeddings (paper_id, model, text_hash, vector, saved_at)
+                    VALUES (\(item.id), \(model), \(item.hash), \(item.bytes), \(savedAt))
+                    ON CONFLICT (paper_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector,
+                      saved_at = excluded.saved_at
                     """, logger)
             }
         }
     }
 
-    public func embeddings(model: String) async throws -> [StoredEmbedding] {
-        try await rows("""
-            SELECT e.paper_id, e.vector, p.published_at, p.categories
-            FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = \(model)
+    public func embeddings(model: String, savedSince: Date?) async throws -> (vectors: [StoredEmbedding], latest: Date?) {
+        let since = savedSince?.timeIntervalSince1970 ?? -1
+        var latest: Double?
+        let vectors = try await rows("""
+            SELECT e.paper_id, e.vector, e.saved_at, p.published_at, p.categories
+            FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = \(model) AND e.saved_at >= \(since)
             """).map { row in
-            StoredEmbedding(paperID: try arxivID(row["paper_id"].decode(String.self)),
-                            vector: VectorBytes.decode(try row["vector"].decode(ByteBuffer.self)),
-                            publishedAt: try row["published_at"].decode(Double?.self).map(date),
-                            categories: try row["categories"].decode(String.self).split(separator: " ").map(String.init))
+            latest = max(latest ?? 0, try row["saved_at"].decode(Double.self))
+            return StoredEmbedding(paperID: try arxivID(row["paper_id"].decode(String.self)),
+                                   vector: VectorBytes.decode(try row["vector"].decode(ByteBuffer.self)),
+                                   publishedAt: try row["published_at"].decode(Double?.self).map(date),
+                                   categories: try row["categories"].decode(String.self).split(separator: " ").map(String.init))
         }
+        return (vectors, latest.map(date))
     }
 }
 

@@ -390,3 +390,44 @@ struct SQLBuilder {
 
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
 }
+
+// MARK: - Telling the other nodes
+
+extension PostgresStore: ChangeAnnouncing {
+    static let changeChannel = "dailypapers_changes"
+
+    public func announceChange() async {
+        do {
+            try await execute("NOTIFY dailypapers_changes")
+        } catch {
+            logger.warning("could not announce a change to the other nodes; their caches expire on their own", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// LISTENs on a connection of its own (outside the pool), connecting again a second after
+    /// it breaks; each (re)connection yields once, since changes may have been missed meanwhile.
+    public func changeAnnouncements() -> AsyncStream<Void> {
+        let connection = self.connection, logger = self.logger
+        return AsyncStream { continuation in
+            let task = Task {
+                while !Task.isCancelled {
+                    do {
+                        try await Self.withSingleConnection(connection, logger: logger) { pg in
+                            try await pg.listen(on: Self.changeChannel) { notifications in
+                                continuation.yield()
+                                for try await _ in notifications { continuation.yield() }
+                            }
+                        }
+                    } catch {
+                        if Task.isCancelled { break }
+                        logger.warning("listening for other nodes' changes failed; trying again in a second", metadata: ["error": "\(error)"])
+                    }
+                    // A pause between attempts while the database is away, not a wait for readiness.
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

@@ -247,6 +247,14 @@ enum SQLiteMigrations {
                 CREATE INDEX rate_limits_window ON rate_limits (window_start);
                 """)
         }
+        migrator.registerMigration("0011-embeddings-saved") { db in
+            // When each vector was saved, so every process's in-memory index catches up with
+            // the vectors another process (a second web node, `embed`) saved since it looked.
+            try db.execute(sql: """
+                ALTER TABLE embeddings ADD COLUMN saved_at REAL NOT NULL DEFAULT 0;
+                CREATE INDEX embeddings_saved ON embeddings (saved_at);
+                """)
+        }
         return migrator
     }
 }

@@ -426,31 +426,38 @@ extension SQLiteStore {
 
     public func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws {
         try await writer.write { db in
+            // Stamps never go back, whatever the clock does: catching up from the latest stamp
+            // seen misses no later save.
+            let latest = try Double.fetchOne(db, sql: "SELECT max(saved_at) FROM embeddings") ?? 0
+            let savedAt = max(Date().timeIntervalSince1970, latest)
             for (work, vector) in vectors {
                 let blob = vector.withUnsafeBufferPointer { Data(buffer: $0) }
                 try db.cachedStatement(sql: """
-                    INSERT INTO embeddings (paper_id, model, text_hash, vector) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (paper_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector
-                    """).execute(arguments: [work.paperID.rawValue, model, work.textHash, blob])
+                    INSERT INTO embeddings (paper_id, model, text_hash, vector, saved_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (paper_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector,
+                      saved_at = excluded.saved_at
+                    """).execute(arguments: [work.paperID.rawValue, model, work.textHash, blob, savedAt])
             }
         }
     }
 
-    public func embeddings(model: String) async throws -> [StoredEmbedding] {
+    public func embeddings(model: String, savedSince: Date?) async throws -> (vectors: [StoredEmbedding], latest: Date?) {
         try await writer.read { db in
             var result = [StoredEmbedding]()
+            var latest: Double?
             let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT e.paper_id, e.vector, p.published_at, p.categories
-                FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = ?
-                """), arguments: [model])
+                SELECT e.paper_id, e.vector, e.saved_at, p.published_at, p.categories
+                FROM embeddings e JOIN papers p ON p.id = e.paper_id WHERE e.model = ? AND e.saved_at >= ?
+                """), arguments: [model, savedSince?.timeIntervalSince1970 ?? -1])
             while let row = try rows.next() {
+                latest = max(latest ?? 0, row["saved_at"])
                 let data = row["vector"] as Data
                 let vector = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
                 result.append(StoredEmbedding(paperID: ArxivID(row["paper_id"] as String)!, vector: vector,
                                               publishedAt: (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                                               categories: (row["categories"] as String).split(separator: " ").map(String.init)))
             }
-            return result
+            return (result, latest.map(Date.init(timeIntervalSince1970:)))
         }
     }
 
@@ -556,6 +563,12 @@ extension SQLiteStore: SiteStore {
     public var location: String { path ?? ":memory:" }
     /// Nothing to do: GRDB closes the file when the store goes away.
     public func close() async {}
+
+    /// Nothing is sent: SQLite's processes share one machine and rely on the caches' short life.
+    public func announceChange() async {}
+
+    /// Never yields; ends when the iterating task is cancelled.
+    public func changeAnnouncements() -> AsyncStream<Void> { AsyncStream { _ in } }
 }
 
 extension FeaturedEntry {

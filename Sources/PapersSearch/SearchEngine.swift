@@ -76,6 +76,8 @@ public final class SearchEngine: Sendable {
     struct KeywordIndexState {
         /// Papers modified at or after it are not known to be in the index yet; nil before the first load.
         var watermark: Date?
+        /// Vectors saved at or after it are not known to be in the vector index yet; nil before `loadIndex`.
+        var vectorWatermark: Date?
         var checked: ContinuousClock.Instant?
         var busy = false
     }
@@ -93,8 +95,9 @@ public final class SearchEngine: Sendable {
     public static let keywordWeight: Float = 0.5
 
     public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger = Logger(label: "search"),
-                metrics: any MetricsFactory = MetricsSystem.factory) {
+                metrics: any MetricsFactory = MetricsSystem.factory, refreshInterval: Duration = .seconds(1)) {
         self.store = store
+        self.refreshInterval = refreshInterval
         self.metrics = metrics
         self.embedder = embedder
         self.index = embedder.map { VectorIndex(dimension: $0.dimension) }
@@ -108,17 +111,20 @@ public final class SearchEngine: Sendable {
     public func loadIndex() async throws -> Int {
         try await refreshKeywordIndex()
         guard let embedder, let index else { return 0 }
-        index.upsert(try await store.embeddings(model: embedder.modelID))
+        let loaded = try await store.embeddings(model: embedder.modelID, savedSince: nil)
+        index.upsert(loaded.vectors)
+        keywordState.withLock { $0.vectorWatermark = loaded.latest ?? Date(timeIntervalSince1970: 0) }
         return index.count
     }
 
-    /// Keeps the keyword index up to date: everything on the first search (when `loadIndex`
-    /// did not run), then, at most once a second, the papers written since (by any process:
-    /// an import, a harvest, a submission, another node).
+    /// Keeps the in-memory indexes up to date: the keyword index gets everything on the first
+    /// search (when `loadIndex` did not run); then, at most once a second, both get what was
+    /// written since (by any process: an import, a harvest, a submission, another node's
+    /// background embedding), so a paper harvested through one node is found on every node.
     public func refreshKeywordIndex() async throws {
         let now = ContinuousClock.now
         let due: Date?? = keywordState.withLock { state in
-            guard !state.busy, state.checked.map({ now - $0 >= Self.keywordRefreshInterval }) ?? true else { return .none }
+            guard !state.busy, state.checked.map({ now - $0 >= refreshInterval }) ?? true else { return .none }
             state.busy = true
             return .some(state.watermark)
         }
@@ -133,14 +139,23 @@ public final class SearchEngine: Sendable {
             latest = try await store.latestModification()
             keywordIndex.add(try await store.allPapers().map(Self.keywordDocument))
         }
+        // Vectors other processes saved since the last look (this process's own are in already).
+        var vectorLatest: Date?
+        if let embedder, let index, let since = keywordState.withLock({ $0.vectorWatermark }) {
+            let saved = try await store.embeddings(model: embedder.modelID, savedSince: since)
+            index.upsert(saved.vectors)
+            vectorLatest = saved.latest
+        }
         keywordState.withLock { state in
             state.watermark = latest ?? Date(timeIntervalSince1970: 0)
+            if let vectorLatest { state.vectorWatermark = vectorLatest }
             state.checked = now
         }
     }
 
-    /// How often a search looks for papers written since the keyword index last did.
-    static let keywordRefreshInterval = Duration.seconds(1)
+    /// How often a search looks for papers and vectors written since the indexes last did
+    /// (a second, unless a test asks for every search).
+    let refreshInterval: Duration
 
 
     static func keywordDocument(_ p: Paper) -> KeywordIndex.Document {

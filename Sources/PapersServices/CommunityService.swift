@@ -44,6 +44,8 @@ public struct CommunityService: Sendable {
     /// Called after a change visitors should see at once (a comment, moderation, featuring):
     /// the web layer drops its finished responses. The catalog's own cache is always dropped.
     let contentChanged: @Sendable () -> Void
+    /// Tells the other processes on the database that content changed (nil: nobody to tell).
+    let announce: (@Sendable () async -> Void)?
 
     public init(store: any Store, catalog: Catalog, arxiv: ArxivClient, limits: RateLimits = RateLimits(),
                 limiter: RateLimiter? = nil, contentChanged: @escaping @Sendable () -> Void = {}) {
@@ -53,13 +55,21 @@ public struct CommunityService: Sendable {
         self.limits = limits
         self.limiter = limiter ?? RateLimiter(store: store)
         self.contentChanged = contentChanged
+        if let announcer = store as? any ChangeAnnouncing {
+            announce = { await announcer.announceChange() }
+        } else {
+            announce = nil
+        }
     }
 
     var now: Date { catalog.now() }
 
-    private func changed() {
+    /// Drops this process's caches and tells the other processes on the database to drop
+    /// theirs (`SiteStore.announceChange`; with PostgreSQL, every web node).
+    private func changed() async {
         catalog.invalidate()
         contentChanged()
+        await announce?()
     }
 
     /// Counts an attempt at an action that attracts abuse (`RateLimitExceeded` once over the limit).
@@ -75,8 +85,10 @@ public struct CommunityService: Sendable {
             throw CommunityError(.notFound, "Paper \(id) is not in this catalog.")
         }
         // Members' pages are made fresh but read lists through the catalog's cache: drop it so
-        // the voter sees their vote counted. Visitors' cached pages may trail by 2 seconds.
+        // the voter sees their vote counted, here and on the other nodes. Visitors' cached pages
+        // may trail by 2 seconds.
         catalog.invalidate()
+        await announce?()
         return result
     }
 
@@ -90,7 +102,7 @@ public struct CommunityService: Sendable {
         guard let comment = try await store.addComment(member: member.id, paper: id, body: body, now: now) else {
             throw CommunityError(.notFound, "Paper \(id) is not in this catalog.")
         }
-        changed()
+        await changed()
         return comment
     }
 
@@ -122,7 +134,7 @@ public struct CommunityService: Sendable {
         let comment = try await existingComment(idText)
         guard comment.author == member.id else { throw CommunityError(.forbidden, "You can delete only your own comments.") }
         try await store.deleteComment(comment.id)
-        changed()
+        await changed()
         return comment
     }
 
@@ -131,7 +143,7 @@ public struct CommunityService: Sendable {
         guard admin.isAdmin else { throw CommunityError(.forbidden, "Only admins can hide comments.") }
         let comment = try await existingComment(idText)
         try await store.setCommentHidden(comment.id, hidden: hidden, now: now)
-        changed()
+        await changed()
         return comment
     }
 
@@ -166,7 +178,7 @@ public struct CommunityService: Sendable {
         guard try await store.feature(paper: id, day: today, submitter: member, now: now) else {
             throw CommunityError(.conflict, "\(id) is already on today's page.")
         }
-        changed()
+        await changed()
         return (id, today)
     }
 
@@ -181,6 +193,6 @@ public struct CommunityService: Sendable {
         } else {
             guard try await store.unfeature(paper: id, day: day) else { throw CommunityError(.notFound, "\(id) is not featured on \(day).") }
         }
-        changed()
+        await changed()
     }
 }

@@ -191,8 +191,17 @@ public protocol PaperStore: Sendable {
     func embeddingBacklog(model: String) async throws -> Int
     /// Stores vectors (replacing older ones) in one transaction.
     func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws
+    /// The current vectors for `model`: all of them, or those saved at or after `savedSince`
+    /// (by any process: another node's background embedding), with the latest save among them.
+    /// Saves are stamped in the order they commit, so catching up from `latest` misses none.
+    func embeddings(model: String, savedSince: Date?) async throws -> (vectors: [StoredEmbedding], latest: Date?)
+}
+
+extension PaperStore {
     /// Every current vector for `model`.
-    func embeddings(model: String) async throws -> [StoredEmbedding]
+    public func embeddings(model: String) async throws -> [StoredEmbedding] {
+        try await embeddings(model: model, savedSince: nil).vectors
+    }
 }
 
 /// The text a paper is embedded from, and its hash (FNV-1a, stable across runs).

@@ -38,7 +38,7 @@ public enum SiteTables {
             "paper_id", "day", "featured_at", "submitter_user", "submitter_fullname", "submitter_avatar", "imported_upvotes",
             "imported_comments", "submitted_by",
         ]),
-        SiteTable(name: "embeddings", key: ["paper_id", "model"], columns: ["paper_id", "model", "text_hash", "vector"]),
+        SiteTable(name: "embeddings", key: ["paper_id", "model"], columns: ["paper_id", "model", "text_hash", "vector", "saved_at"]),
         SiteTable(name: "settings", key: ["key"], columns: ["key", "value"]),
         SiteTable(name: "sessions", key: ["token_hash"], columns: ["token_hash", "member_id", "created_at", "expires_at"]),
         SiteTable(name: "api_tokens", key: ["id"], columns: [

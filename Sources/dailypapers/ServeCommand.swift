@@ -104,6 +104,7 @@ struct Serve: AsyncParsableCommand {
         }
         let app = WebApp(catalog: Catalog(store: store, searchEngine: engine, now: now), configuration: configuration, community: community,
                          mail: WebMail(mailer: mailer, service: mailService), metrics: metrics, harvest: monitor)
+        services.append(ChangeListener(store: store, app: app, logger: logger))
         try await app.application(logger: logger, services: services).runService()
     }
 }

@@ -277,6 +277,35 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(stored.allSatisfy { abs($0.vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4 }, "unit vectors")
     }
 
+    /// Two web nodes on one database: what one harvests and embeds, the other finds by keyword
+    /// and by meaning on its next search (after `refreshInterval`, a second in `serve`), without a restart.
+    @Test(arguments: StoreKind.available) func aPaperWrittenAndEmbeddedByOneNodeIsFoundOnTheOther(_ kind: StoreKind) async throws {
+        let embedder = try TestModel.embedder.get()
+        let database = try await TestStores.database(kind)
+        let storeA = try await database.open(), storeB = try await database.open()
+        _ = try await storeA.write(ImportBatch(papers: Array(corpus.prefix(5))))
+        let nodeA = SearchEngine(store: storeA, embedder: embedder, refreshInterval: .zero)
+        let nodeB = SearchEngine(store: storeB, embedder: embedder, refreshInterval: .zero)
+        while try await nodeA.embedPending() > 0 {}
+        #expect(try await nodeB.loadIndex() == 5)
+
+        // Node A harvests a paper and embeds it; node B embeds nothing itself.
+        let late = corpus[5]
+        _ = try await storeA.write(ImportBatch(papers: [late]))
+        #expect(try await nodeA.embedPending() == 1)
+        let query = late.title
+        let semantic = try await nodeB.search(query, mode: .semantic, perPage: 3)
+        #expect(semantic.cards.first?.paper.id == late.id, "its vector reached node B: \(semantic.cards.map(\.paper.id))")
+        let keyword = try await nodeB.search(query, mode: .keyword, perPage: 3)
+        #expect(keyword.cards.first?.paper.id == late.id)
+        #expect(nodeB.index?.count == 6)
+
+        // Only what was saved since is read again.
+        let since = try await storeA.embeddings(model: embedder.modelID, savedSince: nil)
+        let after = try await storeA.embeddings(model: embedder.modelID, savedSince: since.latest)
+        #expect(after.vectors.map(\.paperID) == [late.id], "the latest save is at the watermark; earlier ones are not")
+    }
+
     @Test(arguments: StoreKind.available) func semanticSearchFindsMeaningWithoutSharedWords(_ kind: StoreKind) async throws {
         let (engine, _) = try await engine(kind)
         while try await engine.embedPending() > 0 {}

@@ -113,3 +113,20 @@ struct PostgresStoreTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+extension PostgresStoreTests {
+    /// A change announced by one node reaches another's listener (LISTEN/NOTIFY): what clears
+    /// every node's cached pages after a vote or comment.
+    @Test func anAnnouncedChangeReachesTheOtherNodes() async throws {
+        let database = try await TestStores.database(.postgres)
+        let nodeA = try await database.open(), nodeB = try await database.open()
+        var heard = nodeB.changeAnnouncements().makeAsyncIterator()
+        // The first element: the listener is connected (changes before it may have been missed).
+        #expect(await heard.next() != nil)
+        await nodeA.announceChange()
+        #expect(await heard.next() != nil, "node B hears node A's change")
+        await nodeA.announceChange()
+        await nodeA.announceChange()
+        #expect(await heard.next() != nil)
+    }
+}

@@ -211,5 +211,5 @@ struct FailingStore: PaperStore {
     func embeddingWork(model: String, limit: Int) async throws -> [EmbeddingWork] { throw Failure() }
     func embeddingBacklog(model: String) async throws -> Int { throw Failure() }
     func saveEmbeddings(_ vectors: [(work: EmbeddingWork, vector: [Float])], model: String) async throws { throw Failure() }
-    func embeddings(model: String) async throws -> [StoredEmbedding] { throw Failure() }
+    func embeddings(model: String, savedSince: Date?) async throws -> (vectors: [StoredEmbedding], latest: Date?) { throw Failure() }
 }
