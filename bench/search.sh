@@ -22,26 +22,9 @@ port=$((20000 + RANDOM % 20000))
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-lua=$(mktemp --suffix=.lua)
-cat > "$lua" <<'LUA'
-local queries = {"graph neural networks", "diffusion models for video generation", "reinforcement learning from human feedback",
-  "large language model reasoning", "protein structure prediction", "vision transformer efficiency", "speech recognition",
-  "retrieval augmented generation", "mixture of experts", "robot manipulation policies", "medical image segmentation",
-  "federated learning privacy", "3d gaussian splatting", "code generation benchmarks", "multimodal instruction tuning",
-  "adversarial robustness", "time series forecasting", "knowledge distillation", "autonomous driving perception",
-  "quantization of neural networks", "sparse attention long context", "text to image editing", "agents tool use",
-  "hallucination detection", "contrastive learning representations", "neural radiance fields", "chain of thought",
-  "machine translation low resource", "recommendation systems", "molecule generation"}
-local n = 0
-request = function()
-  n = n + 1
-  local q = queries[(n % #queries) + 1]:gsub(" ", "+")
-  return wrk.format("GET", "/api/papers/search?q=" .. q .. "&mode=hybrid&limit=20&nonce=" .. n .. "-" .. math.random(1e9))
-end
-LUA
+lua=bench/hybrid_queries.lua
 duration=${BENCH_DURATION:-20s}
 echo "== hybrid search, distinct URIs (wrk -t1 -c4 -d$duration --latency)"
 wrk -t1 -c4 -d"$duration" --latency -s "$lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency |  50%|  75%|  90%|  99%|Non-2xx"
 echo "== hybrid search, one client at a time (wrk -t1 -c1 -d$duration --latency)"
 wrk -t1 -c1 -d"$duration" --latency -s "$lua" "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency |  50%|  75%|  90%|  99%|Non-2xx"
-rm -f "$lua"

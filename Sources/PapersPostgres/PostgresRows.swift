@@ -171,34 +171,3 @@ enum VectorBytes {
         return vector
     }
 }
-
-/// Minimal JSON for string arrays stored in a text column, written exactly as the SQLite store
-/// writes them (so the two databases hold the same text).
-enum JSONText {
-    static func encode(_ strings: [String]) -> String {
-        var out = "["
-        for (i, s) in strings.enumerated() {
-            if i > 0 { out += "," }
-            out += "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            out += "\""
-        }
-        return out + "]"
-    }
-
-    static func decodeStrings(_ text: String) -> [String] {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
-    }
-}

@@ -281,7 +281,7 @@ extension PostgresStore: PaperStore {
     }
 
     public func keywordSearch(_ query: KeywordQuery) async throws -> (cards: [PaperCard], total: Int) {
-        let clauses = SearchTerms.clauses(from: query.text)
+        let clauses = KeywordClauses.of(query.text)
         guard !clauses.isEmpty else { return ([], 0) }
         // One tsquery for the terms ORed: each clause (a word, or a phrase) through
         // phraseto_tsquery, so nothing the user types is tsquery syntax.
@@ -420,49 +420,6 @@ extension PostgresStore: SiteStore {
             let value = try await connection.rows("SELECT value FROM settings WHERE key = 'site_secret'", logger)[0]["value"]
                 .decode(ByteBuffer.self)
             return Array(value.readableBytesView)
-        }
-    }
-}
-
-/// What a user typed, as the clauses of a keyword query: the same clauses as the SQLite store's
-/// `FTSQuery`: "quoted phrases" stay phrases, hyphen- or dot-joined words become phrases, common
-/// English words are dropped unless nothing else is left, repeats are dropped; anything that is
-/// not a letter or digit separates words, so no input is query syntax. The clauses are ORed.
-enum SearchTerms {
-    static func clauses(from text: String) -> [String] {
-        var clauses = [String]()
-        var remaining = Substring(text)
-        while let open = remaining.firstIndex(of: "\"") {
-            clauses += words(remaining[..<open])
-            let rest = remaining[remaining.index(after: open)...]
-            guard let close = rest.firstIndex(of: "\"") else {
-                // An unmatched quote: the rest is plain words.
-                remaining = rest
-                break
-            }
-            let phrase = words(rest[..<close])
-            if !phrase.isEmpty { clauses.append(phrase.joined(separator: " ")) }
-            remaining = rest[rest.index(after: close)...]
-        }
-        clauses += words(remaining)
-        let meaningful = clauses.filter { !stopWords.contains($0.lowercased()) }
-        let chosen = meaningful.isEmpty ? clauses : meaningful
-        var seen = Set<String>()
-        return chosen.filter { seen.insert($0.lowercased()).inserted }
-    }
-
-    /// Common English words left out of keyword queries unless nothing else is left (as in the
-    /// SQLite store; PostgreSQL's english configuration drops its own stop words anyway).
-    static let stopWords: Set<String> = [
-        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have", "how",
-        "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there", "these", "this", "to",
-        "was", "what", "when", "where", "which", "who", "why", "with", "we", "were", "be", "been", "any", "not",
-    ]
-
-    static func words(_ text: Substring) -> [String] {
-        text.split(whereSeparator: { $0.isWhitespace }).compactMap { chunk -> String? in
-            let parts = chunk.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
-            return parts.isEmpty ? nil : parts.joined(separator: " ")
         }
     }
 }

@@ -467,82 +467,17 @@ extension SQLiteStore {
     }
 }
 
-/// Turns what a user typed into a valid FTS5 query. Terms are ORed and BM25 ranks papers
-/// matching more and rarer terms first (so long, natural-language queries still find
-/// papers); "quoted phrases" stay phrases; hyphenated words become phrases; common English
-/// words are dropped unless nothing else is left; FTS syntax (operators, column filters,
-/// stray quotes, parentheses, stars) is matched as plain text instead of failing.
+/// Turns what a user typed into a valid FTS5 query: its `KeywordClauses`, each quoted (so
+/// FTS syntax such as operators, column filters, stars is matched as plain text instead of
+/// failing), ORed: BM25 ranks papers matching more and rarer terms first, so long,
+/// natural-language queries still find papers.
 public enum FTSQuery {
     public static func make(from text: String) -> String? {
-        var clauses = [String]()
-        var remaining = Substring(text)
-        while let open = remaining.firstIndex(of: "\"") {
-            clauses += words(remaining[..<open])
-            let rest = remaining[remaining.index(after: open)...]
-            guard let close = rest.firstIndex(of: "\"") else {
-                // An unmatched quote: the rest is plain words.
-                remaining = rest
-                break
-            }
-            let phrase = words(rest[..<close])
-            if !phrase.isEmpty { clauses.append(phrase.joined(separator: " ")) }
-            remaining = rest[rest.index(after: close)...]
-        }
-        clauses += words(remaining)
-        let meaningful = clauses.filter { !stopWords.contains($0.lowercased()) }
-        let chosen = meaningful.isEmpty ? clauses : meaningful
-        var seen = Set<String>()
-        let unique = chosen.filter { seen.insert($0.lowercased()).inserted }
-        return unique.isEmpty ? nil : unique.map(quote).joined(separator: " OR ")
-    }
-
-    /// Common English words left out of keyword queries unless nothing else is left.
-    public static let stopWords: Set<String> = [
-        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has", "have", "how",
-        "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "there", "these", "this", "to",
-        "was", "what", "when", "where", "which", "who", "why", "with", "we", "were", "be", "been", "any", "not",
-    ]
-
-    /// Splits on anything that is not a letter or digit, keeping hyphen- or dot-joined
-    /// parts together as one phrase ("self-supervised" -> "self supervised").
-    static func words(_ text: Substring) -> [String] {
-        text.split(whereSeparator: { $0.isWhitespace }).compactMap { chunk -> String? in
-            let parts = chunk.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
-            return parts.isEmpty ? nil : parts.joined(separator: " ")
-        }
+        let clauses = KeywordClauses.of(text)
+        return clauses.isEmpty ? nil : clauses.map(quote).joined(separator: " OR ")
     }
 
     static func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-}
-
-/// Minimal JSON for string arrays stored in a TEXT column: fast to write on bulk imports.
-enum JSONText {
-    static func encode(_ strings: [String]) -> String {
-        var out = "["
-        for (i, s) in strings.enumerated() {
-            if i > 0 { out += "," }
-            out += "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            out += "\""
-        }
-        return out + "]"
-    }
-
-    static func decodeStrings(_ text: String) -> [String] {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
-    }
 }
 
 // MARK: - Settings

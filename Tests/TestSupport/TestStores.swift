@@ -67,7 +67,11 @@ public enum TestStores {
     /// A private SQLite store in memory, for tests that only need something to hand a component.
     public static func scratch() throws -> any SiteStore { try StoreOpener.inMemory() }
 
-    static let logger = Logger(label: "test.stores")
+    static let logger: Logger = {
+        var logger = Logger(label: "test.stores")
+        logger.logLevel = .warning  // not a line per migration of every test database
+        return logger
+    }()
 }
 
 /// A test's database: open it as often as a test needs processes on it.
