@@ -6,7 +6,8 @@
 #   bench/postgres.sh DATABASE.sqlite [postgres://ADMIN-URL]
 # DATABASE is an imported and embedded SQLite site (bench/search.sh makes one); it is copied
 # into a new PostgreSQL database with migrate-data (timed). Without an admin URL a throw-away
-# cluster is started with scripts/postgres.sh. Needs: wrk (Debian), the model (scripts/setup.sh).
+# cluster is started with scripts/postgres.sh. BENCH_DURATION sets each wrk run (10s);
+# BENCH_SEARCH=0 leaves hybrid search out. Needs: wrk (Debian), the model (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:?usage: bench/postgres.sh DATABASE.sqlite [postgres://ADMIN-URL]}
@@ -33,15 +34,17 @@ name=bench_$RANDOM$RANDOM
 url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit((p.scheme, p.netloc, "/" + sys.argv[2], p.query, "")))' "$admin" "$name")
 echo "== migrate-data (the whole site, verified)"
 /usr/bin/time -f "migrate-data: %e s, %M KB max RSS" "$bin" migrate-data --quiet --from "$db" --to "$url" | tail -1
+echo "papers: $(sqlite3 "$db" "SELECT count(*) FROM papers"), vectors: $(sqlite3 "$db" "SELECT count(*) FROM embeddings"), featured entries: $(sqlite3 "$db" "SELECT count(*) FROM featured")"
 
-start_node() {  # DATABASE -> port; the node's pid is appended to pids
+start_node() {  # DATABASE: starts a node; sets node_port and node_pid
     local log port
     log=$(mktemp)
     "$bin" serve --database "$1" --port 0 --log-level info --no-background-embedding --no-harvest >"$log" 2>&1 &
-    pids+=($!)
+    node_pid=$!
+    pids+=("$node_pid")
     for _ in $(seq 1 1200); do
         port=$(grep -oE 'listening on [0-9.]+:[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
-        [ -n "$port" ] && curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && { echo "$port"; return; }
+        if [ -n "$port" ] && curl -fs "http://127.0.0.1:$port/healthz" >/dev/null; then node_port=$port; return; fi
         sleep 0.1
     done
     cat "$log" >&2; exit 1
@@ -62,6 +65,8 @@ measure() {  # LABEL PORT...
         wait "${loads[@]}"
         for port in "$@"; do grep -E "Requests/sec|  50%|  99%|Non-2xx" "/tmp/wrk.$port" | tr -s ' ' | paste -sd' '; done
     done
+    # BENCH_SEARCH=0 leaves search out (a database whose papers are not all embedded).
+    [ "${BENCH_SEARCH:-1}" = 1 ] || return 0
     echo "-- $label: hybrid search (wrk -t1 -c1 -d$duration per node, distinct URIs)"
     local loads=()
     for port in "$@"; do wrk -t1 -c1 -d"$duration" --latency -s bench/hybrid_queries.lua "http://127.0.0.1:$port" >"/tmp/wrk.$port" & loads+=($!); done
@@ -70,18 +75,18 @@ measure() {  # LABEL PORT...
 }
 
 echo "== SQLite, one node"
-sqlite_port=$(start_node "$db"); sqlite_pid=${pids[-1]}
+start_node "$db"; sqlite_port=$node_port; sqlite_pid=$node_pid
 measure "sqlite" "$sqlite_port"
 echo "memory: sqlite node $(rss "$sqlite_pid")"
 kill "$sqlite_pid"; wait "$sqlite_pid" 2>/dev/null || true
 
 echo "== PostgreSQL, one node"
-a=$(start_node "$url"); a_pid=${pids[-1]}
+start_node "$url"; a=$node_port; a_pid=$node_pid
 measure "postgres 1 node" "$a"
 echo "memory: node A $(rss "$a_pid")"
 
 echo "== PostgreSQL, two nodes (two wrk at once, one per node)"
-b=$(start_node "$url"); b_pid=${pids[-1]}
+start_node "$url"; b=$node_port; b_pid=$node_pid
 measure "postgres 2 nodes" "$a" "$b"
 echo "memory: node A $(rss "$a_pid"), node B $(rss "$b_pid")"
 
