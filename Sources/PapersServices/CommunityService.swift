@@ -35,7 +35,9 @@ public struct CommunityError: Error, Sendable, Equatable, CustomStringConvertibl
 /// featuring, each with the rate limits and the cache clearing it needs. The web layer, the
 /// command line and a harvester call the same functions.
 public struct CommunityService: Sendable {
-    public typealias Store = CommunityStore & PaperStore
+    /// A store that also tells the other processes on its database about changes
+    /// (`ChangeAnnouncing`; SQLite's tells nobody).
+    public typealias Store = CommunityStore & PaperStore & ChangeAnnouncing
     let store: any Store
     let catalog: Catalog
     let arxiv: ArxivClient
@@ -44,8 +46,6 @@ public struct CommunityService: Sendable {
     /// Called after a change visitors should see at once (a comment, moderation, featuring):
     /// the web layer drops its finished responses. The catalog's own cache is always dropped.
     let contentChanged: @Sendable () -> Void
-    /// Tells the other processes on the database that content changed (nil: nobody to tell).
-    let announce: (@Sendable () async -> Void)?
 
     public init(store: any Store, catalog: Catalog, arxiv: ArxivClient, limits: RateLimits = RateLimits(),
                 limiter: RateLimiter? = nil, contentChanged: @escaping @Sendable () -> Void = {}) {
@@ -55,11 +55,6 @@ public struct CommunityService: Sendable {
         self.limits = limits
         self.limiter = limiter ?? RateLimiter(store: store)
         self.contentChanged = contentChanged
-        if let announcer = store as? any ChangeAnnouncing {
-            announce = { await announcer.announceChange() }
-        } else {
-            announce = nil
-        }
     }
 
     var now: Date { catalog.now() }
@@ -69,7 +64,7 @@ public struct CommunityService: Sendable {
     private func changed() async {
         catalog.invalidate()
         contentChanged()
-        await announce?()
+        await store.announceChange()
     }
 
     /// Counts an attempt at an action that attracts abuse (`RateLimitExceeded` once over the limit).
@@ -88,7 +83,7 @@ public struct CommunityService: Sendable {
         // the voter sees their vote counted, here and on the other nodes. Visitors' cached pages
         // may trail by 2 seconds.
         catalog.invalidate()
-        await announce?()
+        await store.announceChange()
         return result
     }
 
