@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The site on PostgreSQL beside the same site on SQLite, and two web nodes on one PostgreSQL
 # database beside one node: wrk on the daily page, a paper page, the daily API and hybrid
-# search (distinct URIs, so the response cache never answers), then each node's memory and
-# the databases' sizes.
+# and keyword search (distinct URIs, so the response cache never answers; keyword mode is the
+# in-memory BM25 on SQLite and PostgreSQL's tsvector there, each database's default), then each
+# node's memory and the databases' sizes.
 #   bench/postgres.sh DATABASE.sqlite [postgres://ADMIN-URL]
 # DATABASE is an imported and embedded SQLite site (bench/search.sh makes one); it is copied
 # into a new PostgreSQL database with migrate-data (timed). Without an admin URL a throw-away
 # cluster is started with scripts/postgres.sh. BENCH_DURATION sets each wrk run (10s);
-# BENCH_SEARCH=0 leaves hybrid search out. Needs: wrk (Debian), the model (scripts/setup.sh).
+# BENCH_SEARCH=0 leaves search out. Needs: wrk (Debian), the model (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:?usage: bench/postgres.sh DATABASE.sqlite [postgres://ADMIN-URL]}
@@ -67,11 +68,15 @@ measure() {  # LABEL PORT...
     done
     # BENCH_SEARCH=0 leaves search out (a database whose papers are not all embedded).
     [ "${BENCH_SEARCH:-1}" = 1 ] || return 0
-    echo "-- $label: hybrid search (wrk -t1 -c1 -d$duration per node, distinct URIs)"
-    local loads=()
-    for port in "$@"; do wrk -t1 -c1 -d"$duration" --latency -s bench/hybrid_queries.lua "http://127.0.0.1:$port" >"/tmp/wrk.$port" & loads+=($!); done
-    wait "${loads[@]}"
-    for port in "$@"; do grep -E "Requests/sec|  50%|  99%|Non-2xx" "/tmp/wrk.$port" | tr -s ' ' | paste -sd' '; done
+    for mode in hybrid keyword; do
+        echo "-- $label: $mode search (wrk -t1 -c1 -d$duration per node, distinct URIs)"
+        local loads=()
+        for port in "$@"; do
+            BENCH_MODE=$mode wrk -t1 -c1 -d"$duration" --latency -s bench/hybrid_queries.lua "http://127.0.0.1:$port" >"/tmp/wrk.$port" & loads+=($!)
+        done
+        wait "${loads[@]}"
+        for port in "$@"; do grep -E "Requests/sec|  50%|  99%|Non-2xx" "/tmp/wrk.$port" | tr -s ' ' | paste -sd' '; done
+    done
 }
 
 echo "== SQLite, one node"

@@ -146,6 +146,10 @@ def test_configuration_is_flags_then_environment_then_defaults(empty_database, t
     assert status != 0 and '--smtp-connections "0" is not a number from 1 to 32' in err
     status, err = configure("digest", "--dry-run", "--database", missing, "--smtp-connections", "40")
     assert status != 0 and '--smtp-connections "40" is not a number from 1 to 32' in err
+    status, err = configure("serve", "--database", missing, KEYWORD_SEARCH="elastic")
+    assert status != 0 and 'KEYWORD_SEARCH "elastic" is not one of memory, database' in err
+    status, err = configure("serve", "--database", missing, "--keyword-search", "elastic")
+    assert status != 0 and "--keyword-search" in err and "elastic" in err
     assert not pathlib.Path(missing).parent.exists(), "nothing is opened before the configuration is checked"
     # Flags win over bad environment values; the defaults fill in the rest.
     status, err = configure("digest", "--dry-run", "--database", empty_database, "--smtp-connections", "3", SMTP_CONNECTIONS="0",

@@ -157,8 +157,26 @@ def test_a_paper_submitted_on_one_node_is_found_on_the_other(two_nodes):
         return items and items[0]["paper"]["id"] == "1707.08567"
     # Documented: within a second (each node looks for papers and vectors written since, at
     # most once a second, on a search), with no restart.
+    # Keyword mode asks PostgreSQL; hybrid and semantic need node B's in-memory indexes.
     wait_for(lambda: found("keyword"), "keyword search on node B", timeout=10)
     wait_for(lambda: found("semantic"), "semantic search on node B", timeout=10)
+    wait_for(lambda: found("hybrid"), "hybrid search on node B", timeout=10)
+
+
+def test_keyword_mode_ranks_with_postgresql_full_text_search(two_nodes):
+    node_a, node_b, url = two_nodes
+    # Written straight into the database and stamped as changed long ago, so the nodes'
+    # in-memory indexes (which read what changed since they last looked) never see these:
+    # only PostgreSQL's own full-text index can find them. The query's word is in one paper's
+    # title and in the other's abstract (and in no other paper): the title weighs more.
+    psql("INSERT INTO papers (id, version, title, abstract, authors, imported_at, modified_at) VALUES "
+         "('2512.99902', 1, 'Marsupial gaits on sandstone', 'We film quokka locomotion.', '[\"B. Author\"]', 0, 0), "
+         "('2512.99901', 1, 'Quokka locomotion', 'We film marsupial gaits on sandstone.', '[\"A. Author\"]', 0, 0)", url)
+    for node in (node_a, node_b):
+        items = get_json(f"{node}/api/papers/search?q=quokka&mode=keyword&limit=5")
+        assert [item["paper"]["id"] for item in items] == ["2512.99901", "2512.99902"], (node, items)
+        hybrid = get_json(f"{node}/api/papers/search?q=quokka&limit=5")
+        assert not {"2512.99901", "2512.99902"} & {item["paper"]["id"] for item in hybrid}, "hybrid's keyword half is in memory"
 
 
 def test_wrong_credentials_stop_serve_at_once_with_a_clear_message(arxiv_replay):
@@ -189,6 +207,13 @@ def test_a_database_outage_gives_503s_and_the_site_recovers(pg_site, arxiv_repla
                 urllib.request.urlopen(f"{base}/papers/2401.99999?n=1", timeout=30)
             assert down.value.code == 503 and down.value.headers["Retry-After"]
             assert "database is not answering" in down.value.read().decode()
+            with pytest.raises(urllib.error.HTTPError) as api_down:
+                urllib.request.urlopen(f"{base}/api/papers/2401.99998", timeout=30)
+            assert api_down.value.code == 503 and api_down.value.headers["Retry-After"]
+            assert "not answering" in json.loads(api_down.value.read())["error"]
+            # The API document (served without the database) says so.
+            responses = get_json(f"{base}/api/openapi.json")["paths"]["/api/papers/{id}"]["get"]["responses"]
+            assert "Retry-After" in responses["503"]["headers"]
         finally:
             subprocess.run([str(ROOT / "scripts/postgres.sh"), "start", PG_DIR], check=True, capture_output=True, timeout=120)
 

@@ -294,13 +294,32 @@ extension PostgresStore: PaperStore {
         count.append("SELECT count(*) AS total FROM papers p, (SELECT \(countQuery) AS query) q WHERE p.search @@ q.query\(countFilter)")
 
         var page = SQLBuilder()
+        let terms = try clauses.map { "phraseto_tsquery('english', \(try page.bind($0)))" }.joined(separator: ", ")
         let pageQuery = try tsquery(&page)
         let pageFilter = try Self.filterConditions(query.filter, into: &page)
         let limit = try page.bind(query.limit), offset = try page.bind(query.offset)
-        page.append("WITH q AS (SELECT \(pageQuery) AS query), hits AS (")
-        page.append("SELECT p.id, ts_rank_cd('{0.1, 0.1, 0.3, 1.0}', p.search, q.query) AS rank FROM papers p, q WHERE p.search @@ q.query")
+        // BM25's shape on PostgreSQL's index: each clause (a word, or a quoted phrase) scored on
+        // its own by `ts_rank_cd` (an occurrence in the title weighs 1.0, in the authors 0.3, in
+        // the abstract 0.1: the array is {D, C, B, A}), saturated as BM25 saturates a term's
+        // frequency (r / (r + 0.5): half a title occurrence), times the clause's inverse
+        // document frequency (BM25's, from a count through the GIN index against the table's
+        // estimated size), and summed. `ts_rank_cd` alone over the ORed query has no document
+        // frequency: common words outweigh rare ones (BENCHMARKS.md, "Keyword search on PostgreSQL").
+        page.append("""
+            WITH t AS (SELECT term FROM unnest(ARRAY[\(terms)]) AS term WHERE numnode(term) > 0),
+            size AS (SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples ELSE (SELECT count(*) FROM papers) END AS n
+                     FROM pg_class c WHERE c.oid = 'papers'::regclass),
+            w AS (SELECT t.term, ln(1 + (greatest(size.n, d.df) - d.df + 0.5) / (d.df + 0.5)) AS idf
+                  FROM t, size, LATERAL (SELECT count(*) AS df FROM papers p WHERE p.search @@ t.term) d),
+            q AS (SELECT \(pageQuery) AS query),
+            hits AS (
+                SELECT p.id, sum(w.idf * r.r / (r.r + 0.5)) AS rank
+                FROM papers p JOIN w ON p.search @@ w.term,
+                     LATERAL (SELECT ts_rank_cd('{0.1, 0.1, 0.3, 1.0}', p.search, w.term) AS r) r
+                WHERE true
+            """)
         page.append(pageFilter)
-        page.append(" ORDER BY rank DESC, p.id LIMIT \(limit) OFFSET \(offset))")
+        page.append(" GROUP BY p.id ORDER BY rank DESC, p.id LIMIT \(limit) OFFSET \(offset))")
         page.append("""
              SELECT \(PaperRow.columns), \(Self.cardCounts),
                     ts_headline('english', p.abstract, q.query,

@@ -65,8 +65,7 @@ public struct RelevanceCollection: Sendable {
 }
 
 /// nDCG@10 and recall@100 of each search mode over a collection, using the production
-/// search path (the store's full-text index, the vector index, the fusion) on an
-/// in-memory database.
+/// search path (the keyword index, the vector index, the fusion) on an empty database.
 public enum Evaluation {
     public struct Result: Sendable {
         public var mode: SearchMode
@@ -103,7 +102,7 @@ public enum Evaluation {
     /// papers) and runs every query through the production search path. With `candidatesFile`,
     /// also writes each query's hybrid candidates there (JSON).
     public static func run(_ collection: RelevanceCollection, into store: any PaperStore, embedder: (any TextEmbedder)?,
-                           modes: [SearchMode], candidatesFile: String? = nil,
+                           modes: [SearchMode], keywordSource: KeywordSearchSource = .memory, candidatesFile: String? = nil,
                            progress: @Sendable (String) -> Void = { _ in }) async throws -> [Result] {
         var toDocument = [ArxivID: String]()
         var papers = [Paper]()
@@ -115,7 +114,7 @@ public enum Evaluation {
                                 abstract: doc.text.collapsingWhitespace, authors: doc.authors))
         }
         _ = try await store.write(ImportBatch(papers: papers))
-        let engine = SearchEngine(store: store, embedder: embedder)
+        let engine = SearchEngine(store: store, embedder: embedder, keywordSource: keywordSource)
         if embedder != nil, candidatesFile != nil || modes.contains(where: { $0 != .keyword }) {
             var done = 0
             while true {

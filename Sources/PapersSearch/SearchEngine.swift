@@ -43,6 +43,23 @@ public enum SearchMode: String, Sendable, CaseIterable {
     case hybrid, keyword, semantic
 }
 
+/// What ranks keyword mode's matches.
+public enum KeywordSearchSource: String, Sendable, CaseIterable {
+    /// The in-memory BM25 index: Snowball stemming, phrase and title boosts (the best ranking
+    /// measured, BENCHMARKS.md).
+    case memory
+    /// The database's own full-text index: PostgreSQL's `tsvector` (GIN; title weighted above
+    /// authors, authors above the abstract), SQLite's FTS5 `bm25()`. Nothing extra in memory
+    /// is asked of it, and every node reads the same index.
+    case database
+
+    /// The default for a database: its own full-text search on PostgreSQL, memory on SQLite.
+    public static func defaultFor(_ location: StoreLocation) -> KeywordSearchSource {
+        if case .postgres = location { return .database }
+        return .memory
+    }
+}
+
 public struct SearchResults: Sendable {
     public var cards: [PaperCard]
     /// Matches in all (for hybrid and semantic: the ranked candidates, at most `candidateLimit`).
@@ -63,12 +80,15 @@ public struct SearchResults: Sendable {
     public var pageCount: Int { max(1, (total + perPage - 1) / perPage) }
 }
 
-/// Keyword (the store's full-text index), semantic (vectors) and hybrid search, and
-/// similar papers. Without a model it still answers, keyword only.
+/// Keyword (BM25 in memory, or the database's full-text index), semantic (vectors) and hybrid
+/// search, and similar papers. Without a model it still answers, keyword only.
 public final class SearchEngine: Sendable {
     public let store: any PaperStore
     public let embedder: (any TextEmbedder)?
     public let index: VectorIndex?
+    /// What ranks keyword mode (hybrid's keyword half is always the in-memory index: its fusion
+    /// is built on BM25 scores).
+    public let keywordSource: KeywordSearchSource
     /// Keyword search and the keyword half of hybrid search, in memory (`loadIndex`; the first
     /// search loads it when nothing has).
     public let keywordIndex = KeywordIndex()
@@ -95,8 +115,10 @@ public final class SearchEngine: Sendable {
     public static let keywordWeight: Float = 0.5
 
     public init(store: any PaperStore, embedder: (any TextEmbedder)?, logger: Logger = Logger(label: "search"),
-                metrics: any MetricsFactory = MetricsSystem.factory, refreshInterval: Duration = .seconds(1)) {
+                metrics: any MetricsFactory = MetricsSystem.factory, refreshInterval: Duration = .seconds(1),
+                keywordSource: KeywordSearchSource = .memory) {
         self.store = store
+        self.keywordSource = keywordSource
         self.refreshInterval = refreshInterval
         self.metrics = metrics
         self.embedder = embedder
@@ -218,6 +240,13 @@ public final class SearchEngine: Sendable {
         var total: Int
         var keywordHits = Set<ArxivID>()
         switch mode {
+        case .keyword where keywordSource == .database && filter.author == nil:
+            // The database ranks (and pages: only the papers up to this page are read). The author
+            // filter needs the in-memory index's name matching, so it stays below.
+            let found = try await store.keywordSearch(KeywordQuery(text: query, limit: offset + perPage + authored.count, filter: filter))
+            ranked = found.cards.map(\.paper.id)
+            total = found.total
+            keywordHits = Set(ranked)
         case .keyword:
             let keyword = keywordIndex.rank(query, k: offset + perPage + authored.count, filter: filter)
             ranked = keyword.ids

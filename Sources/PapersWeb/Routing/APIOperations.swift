@@ -16,6 +16,8 @@ struct APIOperation {
     var responses: [String: Any]
     /// Added to the endpoint's path: the Markdown form of a paper page is `/papers/{id}.md`.
     var pathSuffix = ""
+    /// Reads the database, so it answers 503 (with `Retry-After`) while the database is away.
+    var readsDatabase = true
 
     /// The endpoint's pattern in OpenAPI syntax (`:id` becomes `{id}`).
     func path(of endpoint: SiteRoute.Endpoint) -> String {
@@ -26,6 +28,11 @@ struct APIOperation {
 
     var json: [String: Any] {
         var responses = responses
+        if readsDatabase, responses["503"] == nil {
+            responses["503"] = ["description": "The database does not answer; try again after Retry-After seconds",
+                                "headers": ["Retry-After": ["schema": ["type": "integer"]]],
+                                "content": ["application/json": ["schema": APISchema.ref("Error")]]] as [String: Any]
+        }
         if conditional {
             responses["304"] = ["description": "Not modified: the If-None-Match header names the current ETag",
                                 "headers": ["ETag": ["schema": ["type": "string"]]]] as [String: Any]
@@ -212,7 +219,7 @@ extension SiteRoute.Endpoint {
                                 conditional: true, responses: ["200": S.rss("RSS 2.0"), "400": S.pageError("No name, or a blank one")])
         case .openAPI:
             return APIOperation(summary: "This document", operationID: "openAPI",
-                                responses: ["200": S.json(["type": "object"], "OpenAPI 3.1 document")])
+                                responses: ["200": S.json(["type": "object"], "OpenAPI 3.1 document")], readsDatabase: false)
         case .health:
             return APIOperation(
                 summary: "Liveness and database check, with the harvesters' last and next runs", operationID: "health",
@@ -223,7 +230,8 @@ extension SiteRoute.Endpoint {
         case .metrics:
             return APIOperation(
                 summary: "Prometheus metrics: requests by route, search, mail, embedding and harvest", operationID: "metrics",
-                responses: ["200": ["description": "Prometheus text format", "content": ["text/plain": ["schema": ["type": "string"]]]] as [String: Any]])
+                responses: ["200": ["description": "Prometheus text format", "content": ["text/plain": ["schema": ["type": "string"]]]] as [String: Any]],
+                readsDatabase: false)
         default:
             return nil
         }
