@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The site on PostgreSQL beside the same site on SQLite, and two web nodes on one PostgreSQL
 # database beside one node: wrk on the daily page, a paper page, the daily API and hybrid
-# and keyword search (distinct URIs, so the response cache never answers; keyword mode is the
-# in-memory BM25 on SQLite and PostgreSQL's tsvector there, each database's default), then each
-# node's memory and the databases' sizes.
+# and keyword search (distinct URIs, so the response cache never answers), then each node's
+# memory and the databases' sizes. The PostgreSQL nodes run with KEYWORD_SEARCH=database, so
+# their keyword row measures PostgreSQL's full-text search (the SQLite node's is the in-memory
+# BM25, the default); hybrid search ranks in memory on both.
 #   bench/postgres.sh DATABASE.sqlite [postgres://ADMIN-URL]
 # DATABASE is an imported and embedded SQLite site (bench/search.sh makes one); it is copied
 # into a new PostgreSQL database with migrate-data (timed). Without an admin URL a throw-away
@@ -37,10 +38,10 @@ echo "== migrate-data (the whole site, verified)"
 /usr/bin/time -f "migrate-data: %e s, %M KB max RSS" "$bin" migrate-data --quiet --from "$db" --to "$url" | tail -1
 echo "papers: $(sqlite3 "$db" "SELECT count(*) FROM papers"), vectors: $(sqlite3 "$db" "SELECT count(*) FROM embeddings"), featured entries: $(sqlite3 "$db" "SELECT count(*) FROM featured")"
 
-start_node() {  # DATABASE: starts a node; sets node_port and node_pid
+start_node() {  # DATABASE [KEYWORD_SEARCH]: starts a node; sets node_port and node_pid
     local log port
     log=$(mktemp)
-    "$bin" serve --database "$1" --port 0 --log-level info --no-background-embedding --no-harvest >"$log" 2>&1 &
+    KEYWORD_SEARCH=${2:-memory} "$bin" serve --database "$1" --port 0 --log-level info --no-background-embedding --no-harvest >"$log" 2>&1 &
     node_pid=$!
     pids+=("$node_pid")
     for _ in $(seq 1 1200); do
@@ -86,12 +87,12 @@ echo "memory: sqlite node $(rss "$sqlite_pid")"
 kill "$sqlite_pid"; wait "$sqlite_pid" 2>/dev/null || true
 
 echo "== PostgreSQL, one node"
-start_node "$url"; a=$node_port; a_pid=$node_pid
+start_node "$url" database; a=$node_port; a_pid=$node_pid
 measure "postgres 1 node" "$a"
 echo "memory: node A $(rss "$a_pid")"
 
 echo "== PostgreSQL, two nodes (two wrk at once, one per node)"
-start_node "$url"; b=$node_port; b_pid=$node_pid
+start_node "$url" database; b=$node_port; b_pid=$node_pid
 measure "postgres 2 nodes" "$a" "$b"
 echo "memory: node A $(rss "$a_pid"), node B $(rss "$b_pid")"
 

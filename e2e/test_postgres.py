@@ -89,7 +89,8 @@ def two_nodes(pg_site, arxiv_replay):
     url, copied = pg_site
     assert copied.returncode == 0, copied.stderr[-2000:]
     logs = []
-    a = serve(url, 0, arxiv_replay, output=logs)
+    # Node A ranks keyword mode with PostgreSQL's full-text index; node B in memory (the default).
+    a = serve(url, 0, arxiv_replay, env={"KEYWORD_SEARCH": "database"}, output=logs)
     b = serve(url, 0, arxiv_replay, output=logs)
     node_a, node_b = next(a), next(b)
     yield node_a, node_b, url
@@ -157,13 +158,14 @@ def test_a_paper_submitted_on_one_node_is_found_on_the_other(two_nodes):
         return items and items[0]["paper"]["id"] == "1707.08567"
     # Documented: within a second (each node looks for papers and vectors written since, at
     # most once a second, on a search), with no restart.
-    # Keyword mode asks PostgreSQL; hybrid and semantic need node B's in-memory indexes.
+    # Node B has only its in-memory indexes to search with.
     wait_for(lambda: found("keyword"), "keyword search on node B", timeout=10)
     wait_for(lambda: found("semantic"), "semantic search on node B", timeout=10)
     wait_for(lambda: found("hybrid"), "hybrid search on node B", timeout=10)
 
 
-def test_keyword_mode_ranks_with_postgresql_full_text_search(two_nodes):
+def test_keyword_mode_can_rank_with_postgresql_full_text_search(two_nodes):
+    """KEYWORD_SEARCH=database on node A: its keyword mode asks PostgreSQL."""
     node_a, node_b, url = two_nodes
     # Written straight into the database and stamped as changed long ago, so the nodes'
     # in-memory indexes (which read what changed since they last looked) never see these:
@@ -172,11 +174,12 @@ def test_keyword_mode_ranks_with_postgresql_full_text_search(two_nodes):
     psql("INSERT INTO papers (id, version, title, abstract, authors, imported_at, modified_at) VALUES "
          "('2512.99902', 1, 'Marsupial gaits on sandstone', 'We film quokka locomotion.', '[\"B. Author\"]', 0, 0), "
          "('2512.99901', 1, 'Quokka locomotion', 'We film marsupial gaits on sandstone.', '[\"A. Author\"]', 0, 0)", url)
-    for node in (node_a, node_b):
-        items = get_json(f"{node}/api/papers/search?q=quokka&mode=keyword&limit=5")
-        assert [item["paper"]["id"] for item in items] == ["2512.99901", "2512.99902"], (node, items)
-        hybrid = get_json(f"{node}/api/papers/search?q=quokka&limit=5")
-        assert not {"2512.99901", "2512.99902"} & {item["paper"]["id"] for item in hybrid}, "hybrid's keyword half is in memory"
+    items = get_json(f"{node_a}/api/papers/search?q=quokka&mode=keyword&limit=5")
+    assert [item["paper"]["id"] for item in items] == ["2512.99901", "2512.99902"], items
+    unseen = {"2512.99901", "2512.99902"}
+    for node, mode in ((node_a, "hybrid"), (node_b, "keyword"), (node_b, "hybrid")):
+        items = get_json(f"{node}/api/papers/search?q=quokka&mode={mode}&limit=5")
+        assert not unseen & {item["paper"]["id"] for item in items}, f"{mode} on {node} ranks in memory"
 
 
 def test_wrong_credentials_stop_serve_at_once_with_a_clear_message(arxiv_replay):

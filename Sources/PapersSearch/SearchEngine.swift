@@ -46,18 +46,13 @@ public enum SearchMode: String, Sendable, CaseIterable {
 /// What ranks keyword mode's matches.
 public enum KeywordSearchSource: String, Sendable, CaseIterable {
     /// The in-memory BM25 index: Snowball stemming, phrase and title boosts (the best ranking
-    /// measured, BENCHMARKS.md).
+    /// measured, and about 1 ms where the databases take 0.1 to 1 s for common words:
+    /// BENCHMARKS.md). The default on every database.
     case memory
     /// The database's own full-text index: PostgreSQL's `tsvector` (GIN; title weighted above
-    /// authors, authors above the abstract), SQLite's FTS5 `bm25()`. Nothing extra in memory
-    /// is asked of it, and every node reads the same index.
+    /// authors, authors above the abstract), SQLite's FTS5 `bm25()`. Every node reads the same
+    /// index, which finds a paper the moment it is written.
     case database
-
-    /// The default for a database: its own full-text search on PostgreSQL, memory on SQLite.
-    public static func defaultFor(_ location: StoreLocation) -> KeywordSearchSource {
-        if case .postgres = location { return .database }
-        return .memory
-    }
 }
 
 public struct SearchResults: Sendable {

@@ -97,7 +97,7 @@ struct Configuration {
         self.logLevel = logLevel
         backgroundEmbedding = flags.backgroundEmbedding ?? (env("BACKGROUND_EMBEDDING") != "0")
         arxivURL = flags.arxivURL ?? env("ARXIV_API_URL") ?? ArxivClient.defaultBaseURL
-        keywordSearch = try KeywordSearchOption.resolve(flag: flags.keywordSearch, environment: environment, for: database)
+        keywordSearch = try KeywordSearchOption.resolve(flag: flags.keywordSearch, environment: environment)
         secretKey = env("SECRET_KEY")
         if let secretKey, secretKey.utf8.count < 32 { throw ValidationError("SECRET_KEY must be at least 32 characters long") }
         if let text = env("DAILYPAPERS_NOW") {

@@ -77,13 +77,12 @@ extension KeywordSearchSource: ExpressibleByArgument {}
 /// What ranks keyword mode (`serve`, `search`, `eval`).
 struct KeywordSearchOption: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "What ranks keyword mode: memory (BM25 in memory) or database (the database's full-text index: tsvector on PostgreSQL, FTS5 on SQLite). Hybrid search ranks its keyword half in memory either way (env KEYWORD_SEARCH; default database on PostgreSQL, memory on SQLite).",
+        "What ranks keyword mode: memory (BM25 in memory) or database (the database's full-text index: tsvector on PostgreSQL, FTS5 on SQLite; slower and ranked a little lower, see README). Hybrid search ranks its keyword half in memory either way (env KEYWORD_SEARCH; default memory).",
         valueName: "source"))
     var keywordSearch: KeywordSearchSource?
 
-    /// The flag, then `KEYWORD_SEARCH`, then the database's default.
-    static func resolve(flag: KeywordSearchSource?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                        for location: StoreLocation) throws -> KeywordSearchSource {
+    /// The flag, then `KEYWORD_SEARCH`, then memory.
+    static func resolve(flag: KeywordSearchSource?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KeywordSearchSource {
         if let flag { return flag }
         if let text = environment["KEYWORD_SEARCH"], !text.isEmpty {
             guard let source = KeywordSearchSource(rawValue: text.lowercased()) else {
@@ -91,7 +90,7 @@ struct KeywordSearchOption: ParsableArguments {
             }
             return source
         }
-        return .defaultFor(location)
+        return .memory
     }
 }
 

@@ -83,7 +83,7 @@ struct Search: AsyncParsableCommand {
         var filter = SearchFilter(category: category, author: author.flatMap { $0.isEmpty ? nil : $0 })
         if let from { guard let day = Day(from) else { throw ValidationError("--from \"\(from)\" is not a date (YYYY-MM-DD)") }; filter.from = day }
         if let to { guard let day = Day(to) else { throw ValidationError("--to \"\(to)\" is not a date (YYYY-MM-DD)") }; filter.to = day }
-        let source = try KeywordSearchOption.resolve(flag: keywordOptions.keywordSearch, for: try storeOptions.location())
+        let source = try KeywordSearchOption.resolve(flag: keywordOptions.keywordSearch)
         let store = try await storeOptions.openStore()
         let embedder = try modelOptions.loadEmbedder()
         let engine = SearchEngine(store: store, embedder: embedder, keywordSource: source)
@@ -109,7 +109,7 @@ struct Eval: AsyncParsableCommand {
             A collection is a folder in BEIR's layout (corpus.jsonl, queries.jsonl, qrels.tsv), e.g. \
             ../shared/data/relevance/cranfield. It is loaded into an in-memory SQLite database, or into \
             the empty database --database names (to measure PostgreSQL's full-text search: \
-            --database postgres://… --mode keyword).
+            --database postgres://… --mode keyword --keyword-search database).
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -141,7 +141,7 @@ struct Eval: AsyncParsableCommand {
             do { location = try StoreLocation(parsing: database) } catch { throw ValidationError("--database: \(error)") }
             guard collection.count == 1 else { throw ValidationError("--database takes one --collection at a time (the collection's documents become its papers)") }
         }
-        let source = try KeywordSearchOption.resolve(flag: keywordOptions.keywordSearch, for: location ?? .sqlite(path: ":memory:"))
+        let source = try KeywordSearchOption.resolve(flag: keywordOptions.keywordSearch)
         print("| collection | mode | nDCG@10 | recall@100 | queries |")
         print("| --- | --- | --- | --- | --- |")
         for path in collection {
