@@ -234,6 +234,8 @@ public final class SearchEngine: Sendable {
         var ranked: [ArxivID]
         var total: Int
         var keywordHits = Set<ArxivID>()
+        // Cards the database's keyword search already returned, with its excerpts.
+        var fromDatabase = [ArxivID: PaperCard]()
         switch mode {
         case .keyword where keywordSource == .database && filter.author == nil:
             // The database ranks (and pages: only the papers up to this page are read). The author
@@ -242,6 +244,7 @@ public final class SearchEngine: Sendable {
             ranked = found.cards.map(\.paper.id)
             total = found.total
             keywordHits = Set(ranked)
+            fromDatabase = Dictionary(found.cards.map { ($0.paper.id, $0) }, uniquingKeysWith: { first, _ in first })
         case .keyword:
             let keyword = keywordIndex.rank(query, k: offset + perPage + authored.count, filter: filter)
             ranked = keyword.ids
@@ -268,11 +271,14 @@ public final class SearchEngine: Sendable {
             keywordHits.formUnion(authored)
         }
         let rankedAt = clock.now
-        // Cards and excerpts are fetched for the page shown only.
+        // Cards and excerpts are fetched for the page shown only (those the database's keyword
+        // search returned come with theirs).
         let pageIDs = Array(ranked.dropFirst(offset).prefix(perPage))
-        let fetched = try await store.cards(pageIDs)
+        let fetched = try await store.cards(pageIDs.filter { fromDatabase[$0] == nil })
         let fetchedAt = clock.now
-        let cards = Self.withExcerpts(fetched, matching: query, only: keywordHits)
+        let excerpted = Dictionary(Self.withExcerpts(fetched, matching: query, only: keywordHits).map { ($0.paper.id, $0) },
+                                   uniquingKeysWith: { first, _ in first })
+        let cards = pageIDs.compactMap { fromDatabase[$0] ?? excerpted[$0] }
         logger.debug("search stages", metadata: ["mode": "\(mode.rawValue)", "understand": "\(understood - begun)",
                                                  "rank": "\(rankedAt - understood)", "cards": "\(fetchedAt - rankedAt)",
                                                  "excerpts": "\(clock.now - fetchedAt)"])

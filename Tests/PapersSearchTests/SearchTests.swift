@@ -266,6 +266,8 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(found.mode == .keyword)
         #expect(found.cards.map(\.paper.id.rawValue) == ["2503.00007", "2503.00008"], "title above abstract")
         #expect(found.total == 2)
+        #expect(found.cards.last?.excerpt?.contains("\u{2}sampling\u{3}") == true, "the database's excerpt: \(String(describing: found.cards.last?.excerpt))")
+        #expect(found.cards.first?.upvotes == 0 && found.cards.first?.paper.title == "Sparse sampling of graphs")
         #expect(try await inMemory.search("sampling", mode: .keyword).total == 0, "the in-memory index has not caught up (an hour)")
 
         // Counted and paged by the database; filters apply there.
