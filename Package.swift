@@ -117,7 +117,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PapersIngestTests", dependencies: ["PapersIngest", "PapersStore", "TestSupport"]),
-        .testTarget(name: "MiniLMTests", dependencies: ["MiniLM"], exclude: ["Fixtures"]),
+        .testTarget(name: "MiniLMTests", dependencies: ["MiniLM", "CMiniLMKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "PapersSearchTests", dependencies: ["PapersSearch", "PapersStore", "MiniLM", "TestSupport"]),
         .testTarget(name: "PapersMailTests", dependencies: [
             "PapersMail", "TestSupport", "PapersStore", "PapersSearch", "PapersCore", .product(name: "NIOCore", package: "swift-nio"),

@@ -18,21 +18,33 @@ public struct HTML: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
 
     public static func + (a: HTML, b: HTML) -> HTML { HTML(raw: a.rendered + b.rendered) }
 
-    /// Escapes text for element content and quoted attribute values.
+    /// Escapes text for element content and quoted attribute values. Read as UTF-8 bytes (the
+    /// five characters it replaces are ASCII, and no byte of a multi-byte character is); text
+    /// with none of them is returned as it is.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var out = [UInt8]()
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let replacement: StaticString
+                switch bytes[i] {
+                case UInt8(ascii: "&"): replacement = "&amp;"
+                case UInt8(ascii: "<"): replacement = "&lt;"
+                case UInt8(ascii: ">"): replacement = "&gt;"
+                case UInt8(ascii: "\""): replacement = "&quot;"
+                case UInt8(ascii: "'"): replacement = "&#39;"
+                default: continue
+                }
+                if out.isEmpty { out.reserveCapacity(bytes.count + 32) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                out.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                runStart = i + 1
             }
-        }
-        return out
+            guard runStart > 0 else { return nil }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            return String(decoding: out, as: UTF8.self)
+        } ?? text
     }
 
     public struct StringInterpolation: StringInterpolationProtocol {

@@ -383,15 +383,22 @@ extension SQLiteStore {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
+    /// A read on the calling thread (GRDB's synchronous read), for short hot reads.
+    func readOnThisThread<T>(_ body: (Database) throws -> T) throws -> T { try writer.read(body) }
+
     public func cards(_ ids: [ArxivID]) async throws -> [PaperCard] {
         guard !ids.isEmpty else { return [] }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
         let arguments = StatementArguments(ids.map(\.rawValue))
-        let found = try await writer.read { db in
-            try Row.fetchAll(db, sql: """
+        // Read on this thread: a page's cards take a fraction of a millisecond in SQLite (its
+        // pages cached), where the asynchronous read's two hops between threads took about
+        // 0.8 ms more (BENCHMARKS.md, issue 14). The statement is cached: a search page asks
+        // for the same number of ids every time.
+        let found = try readOnThisThread { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(Self.prefixed(Self.paperColumns, "p")), \(Self.cardCounts)
                 FROM papers p WHERE p.id IN (\(placeholders))
-                """, arguments: arguments).map { row in
+                """), arguments: arguments).map { row in
                 PaperCard(paper: Self.paper(from: row), upvotes: row["upvote_count"], comments: row["comment_count"])
             }
         }

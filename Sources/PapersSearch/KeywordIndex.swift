@@ -242,17 +242,24 @@ public final class KeywordIndex: Sendable {
             let averageLength = Float(s.totalLength / Double(s.liveCount))
             var scores = [Float](repeating: 0, count: n)
             var touched = [Int32]()
-            for (list, weight) in weights {
-                let df = Float(list.docs.count)
-                let idf = weight * log(1 + (Float(s.liveCount) - df + 0.5) / (df + 0.5))
-                list.docs.withUnsafeBufferPointer { docs in
-                    list.tfs.withUnsafeBufferPointer { tfs in
-                        for i in 0..<docs.count {
-                            let row = Int(docs[i])
-                            let tf = tfs[i]
-                            let norm = Self.k1 * (1 - Self.b + Self.b * s.lengths[row] / averageLength)
-                            if scores[row] == 0 { touched.append(docs[i]) }
-                            scores[row] += idf * tf * (Self.k1 + 1) / (tf + norm)
+            touched.reserveCapacity(min(n, weights.reduce(0) { $0 + $1.list.docs.count }))
+            // Through buffer pointers: the arrays are neither bounds-checked nor checked for
+            // uniqueness per posting (common words have tens of thousands).
+            scores.withUnsafeMutableBufferPointer { scores in
+                s.lengths.withUnsafeBufferPointer { lengths in
+                    for (list, weight) in weights {
+                        let df = Float(list.docs.count)
+                        let idf = weight * log(1 + (Float(s.liveCount) - df + 0.5) / (df + 0.5))
+                        list.docs.withUnsafeBufferPointer { docs in
+                            list.tfs.withUnsafeBufferPointer { tfs in
+                                for i in 0..<docs.count {
+                                    let row = Int(docs[i])
+                                    let tf = tfs[i]
+                                    let norm = Self.k1 * (1 - Self.b + Self.b * lengths[row] / averageLength)
+                                    if scores[row] == 0 { touched.append(docs[i]) }
+                                    scores[row] += idf * tf * (Self.k1 + 1) / (tf + norm)
+                                }
+                            }
                         }
                     }
                 }
@@ -460,43 +467,67 @@ enum SearchTokenizer {
 /// Excerpts for hybrid results, made in memory: the window of the abstract with the most
 /// query words, those words wrapped in `Excerpt.markStart`/`markEnd`, as FTS5's `snippet()`
 /// does for the keyword mode (asking FTS5 for a snippet costs a full-text match per paper).
+/// Words are the runs of bytes between spaces, read from the UTF-8 in place: only a word
+/// that could be a query word (its first letter or digit starts one, or is not ASCII) is
+/// made a string and analysed.
 public enum Highlighter {
     public static func excerpt(_ text: String, matching query: String, words windowSize: Int = 40) -> String? {
         var queryTerms = Set<String>()
         SearchTokenizer.forEachTerm(in: query) { queryTerms.insert($0) }
-        guard !queryTerms.isEmpty else { return nil }
-        let words = text.split(separator: " ", omittingEmptySubsequences: true)
-        guard !words.isEmpty else { return nil }
-        // Most words start with a letter no query word starts with: skip those without
-        // normalising them (accented initials take the full path).
-        let initials = Set(queryTerms.compactMap { $0.utf8.first })
-        let hits = words.map { word -> Bool in
-            if let first = word.utf8.first(where: { $0 >= 0x80 || ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || ($0 >= 0x30 && $0 <= 0x39) }),
-               first < 0x80, !initials.contains(first >= 0x41 && first <= 0x5A ? first | 0x20 : first) {
-                return false
+        guard !queryTerms.isEmpty, windowSize > 0 else { return nil }
+        // Initials of the query's terms (all ASCII or not: a word with an accented initial
+        // takes the full path).
+        var initials = [Bool](repeating: false, count: 128)
+        for term in queryTerms { if let first = term.utf8.first, first < 0x80 { initials[Int(first)] = true } }
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var words = [Range<Int>]()
+            var start = -1
+            for i in 0..<bytes.count {
+                if bytes[i] == 0x20 {
+                    if start >= 0 { words.append(start..<i); start = -1 }
+                } else if start < 0 {
+                    start = i
+                }
             }
-            var hit = false
-            SearchTokenizer.forEachTerm(in: String(word)) { if queryTerms.contains($0) { hit = true } }
-            return hit
-        }
-        guard hits.contains(true) else { return nil }
-        // The window with the most hits (the earliest on ties).
-        let size = min(windowSize, words.count)
-        var count = hits[0..<size].filter { $0 }.count
-        var best = (start: 0, count: count)
-        if words.count > size {
-            for start in 1...(words.count - size) {
-                if hits[start - 1] { count -= 1 }
-                if hits[start + size - 1] { count += 1 }
-                if count > best.count { best = (start, count) }
+            if start >= 0 { words.append(start..<bytes.count) }
+            var hits = [Bool](repeating: false, count: words.count)
+            var anyHit = false
+            for (w, range) in words.enumerated() {
+                var first: UInt8?
+                for i in range {
+                    let b = bytes[i]
+                    if b >= 0x80 || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || (b >= 0x30 && b <= 0x39) { first = b; break }
+                }
+                if let first, first < 0x80, !initials[Int(first >= 0x41 && first <= 0x5A ? first | 0x20 : first)] { continue }
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                SearchTokenizer.forEachTerm(in: word) { if queryTerms.contains($0) { hits[w] = true } }
+                anyHit = anyHit || hits[w]
             }
+            guard anyHit else { return nil }
+            // The window with the most hits (the earliest on ties).
+            let size = min(windowSize, words.count)
+            var count = hits[0..<size].filter { $0 }.count
+            var best = (start: 0, count: count)
+            if words.count > size {
+                for start in 1...(words.count - size) {
+                    if hits[start - 1] { count -= 1 }
+                    if hits[start + size - 1] { count += 1 }
+                    if count > best.count { best = (start, count) }
+                }
+            }
+            var out = [UInt8]()
+            out.reserveCapacity(words[best.start + size - 1].upperBound - words[best.start].lowerBound + 8 * best.count + 8)
+            let ellipsis = Array("…".utf8), mark = (start: Array(Excerpt.markStart.utf8), end: Array(Excerpt.markEnd.utf8))
+            if best.start > 0 { out += ellipsis }
+            for i in best.start..<(best.start + size) {
+                if i > best.start { out.append(0x20) }
+                if hits[i] { out += mark.start }
+                out += UnsafeBufferPointer(rebasing: bytes[words[i]])
+                if hits[i] { out += mark.end }
+            }
+            if best.start + size < words.count { out += ellipsis }
+            return String(decoding: out, as: UTF8.self)
         }
-        var out = best.start > 0 ? "…" : ""
-        for i in best.start..<(best.start + size) {
-            if i > best.start { out += " " }
-            out += hits[i] ? Excerpt.markStart + words[i] + Excerpt.markEnd : String(words[i])
-        }
-        if best.start + size < words.count { out += "…" }
-        return out
     }
 }

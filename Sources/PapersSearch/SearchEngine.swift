@@ -354,23 +354,38 @@ public final class SearchEngine: Sendable {
     /// it. Ties go to the paper with the better semantic score, then to the smaller id.
     public static func fuse(keyword: [(id: ArxivID, score: Float)], semantic: [(id: ArxivID, score: Float)],
                             keywordWeight: Float = keywordWeight) -> [ArxivID] {
-        var combined = [ArxivID: (score: Float, cosine: Float)]()
+        // Each paper's place in `candidates` (one dictionary, sized up front: hashing the ids
+        // is most of the work), then one sort of an array.
+        var place = [ArxivID: Int](minimumCapacity: keyword.count + semantic.count)
+        var candidates = [(id: ArxivID, score: Float, cosine: Float)]()
+        candidates.reserveCapacity(keyword.count + semantic.count)
         let best = keyword.map(\.score).max() ?? 0
         for (id, score) in keyword where best > 0 {
-            combined[id] = (keywordWeight * score / best, -.infinity)
+            if let i = place[id] {
+                candidates[i].score = keywordWeight * score / best
+            } else {
+                place[id] = candidates.count
+                candidates.append((id, keywordWeight * score / best, -.infinity))
+            }
         }
         if let high = semantic.map(\.score).max(), let low = semantic.map(\.score).min() {
             for (id, cosine) in semantic {
-                let normalised = high > low ? (cosine - low) / (high - low) : 1
-                combined[id, default: (0, -.infinity)].score += (1 - keywordWeight) * normalised
-                combined[id]!.cosine = cosine
+                let normalised = (1 - keywordWeight) * (high > low ? (cosine - low) / (high - low) : 1)
+                if let i = place[id] {
+                    candidates[i].score += normalised
+                    candidates[i].cosine = cosine
+                } else {
+                    place[id] = candidates.count
+                    candidates.append((id, normalised, cosine))
+                }
             }
         }
-        return combined.sorted { a, b in
-            if a.value.score != b.value.score { return a.value.score > b.value.score }
-            if a.value.cosine != b.value.cosine { return a.value.cosine > b.value.cosine }
-            return a.key < b.key
-        }.map(\.key)
+        candidates.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            if a.cosine != b.cosine { return a.cosine > b.cosine }
+            return a.id < b.id
+        }
+        return candidates.map(\.id)
     }
 
     /// The nearest papers to a paper by vector, or nil when it has no vector (or there is

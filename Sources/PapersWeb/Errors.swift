@@ -173,6 +173,10 @@ enum Responses {
     /// Back to a local path a form named (`RequestInput.safeNext`).
     static func redirect(path: String) -> Response { Response(status: .seeOther, headers: [.location: path]) }
 
+    static func json(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Rendered {
+        Rendered(status: status, contentType: "application/json; charset=utf-8", body: ByteBuffer(bytes: value.jsonBytes))
+    }
+
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Rendered {
         do {
             return data(try API.encoder.encode(value), contentType: "application/json; charset=utf-8", status: status)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CMiniLMKernels
 @testable import MiniLM
 
 // The reference fixture is read relative to this file (#filePath), so it needs
@@ -153,6 +154,58 @@ func cosine(_ a: [Float], _ b: [Float]) -> Float {
         #expect(vectors.count == items.count)
         for (item, vec) in zip(items, vectors) {
             #expect(cosine(vec, item.vector) > 0.999)
+        }
+    }
+}
+
+/// The AVX-512 small-row kernel against the AVX2 one: every output bit for bit, for 1 to 16
+/// rows (one pass and two), whole and split column ranges, and a range ending in 8 columns.
+@Suite struct SmallRowKernelTests {
+    @Test(.enabled(if: minilm_has_avx512() != 0, "this CPU has no AVX-512"))
+    func avx512KernelMatchesAVX2BitForBit() {
+        var generator = SystemRandomNumberGenerator()
+        for (k, n) in [(384, 384), (384, 1536), (1536, 384), (64, 40)] {
+            let weights = (0..<(k * n)).map { _ in Float16(Float.random(in: -0.1...0.1, using: &generator)).bitPattern }
+            for rows in 1...16 {
+                let a = (0..<(rows * k)).map { _ in Float.random(in: -2...2, using: &generator) }
+                let start = (0..<(rows * n)).map { _ in Float.random(in: -1...1, using: &generator) }
+                for (j0, j1) in [(0, n), (0, n / 2 / 8 * 8), (n / 2 / 8 * 8, n), (8, n)] where j0 < j1 {
+                    var avx2 = start, avx512 = start
+                    minilm_small_rows_linear_t16_avx2(a, Int32(rows), Int32(k), weights, Int32(n), Int32(j0), Int32(j1), &avx2)
+                    minilm_small_rows_linear_t16_avx512(a, Int32(rows), Int32(k), weights, Int32(n), Int32(j0), Int32(j1), &avx512)
+                    let differing = zip(avx2, avx512).filter { $0.bitPattern != $1.bitPattern }.count
+                    #expect(differing == 0, "k \(k), n \(n), rows \(rows), columns \(j0)..<\(j1)")
+                    #expect(zip(avx2, start).contains { $0 != $1 }, "the product changed the output")
+                }
+            }
+        }
+    }
+}
+
+/// The 4-bit first-pass kernel against the sum it stands for, written out here: its AVX2 and
+/// AVX-512 VNNI forms alike.
+@Suite struct FourBitKernelTests {
+    @Test func fourBitDotProductsAreTheIntegerSums() {
+        var generator = SystemRandomNumberGenerator()
+        let dim = 384, rows = 300
+        let values = (0..<(rows * dim)).map { _ in Int.random(in: -7...7, using: &generator) }
+        // Byte j of a row: dimension j + 8 in the low four bits, dimension j + dim / 2 + 8 in the high.
+        let matrix = (0..<rows).flatMap { r in
+            (0..<(dim / 2)).map { j in UInt8(values[r * dim + j] + 8) | UInt8(values[r * dim + j + dim / 2] + 8) << 4 }
+        }
+        let query = (0..<dim).map { _ in Int8.random(in: -127...127, using: &generator) }
+        let querySum = Int32(query.reduce(0) { $0 + Int($1) })
+        let scales = (0..<rows).map { _ in Float.random(in: 0.001...0.1, using: &generator) }
+        let expected = (0..<rows).map { r in
+            0.5 * scales[r] * Float((0..<dim).reduce(0) { $0 + values[r * dim + $1] * Int(query[$1]) })
+        }
+        var kernels = [("avx2", minilm_dot_u4_rows_avx2)]
+        if minilm_has_avx512_vnni() != 0 { kernels.append(("avx512", minilm_dot_u4_rows_avx512)) }
+        for (name, kernel) in kernels {
+            var out = [Float](repeating: .nan, count: rows)
+            kernel(matrix, Int32(dim), query, querySum, scales, 0.5, 0, Int32(rows), &out)
+            let differing = zip(out, expected).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(name): \(differing) of \(rows) rows differ")
         }
     }
 }

@@ -83,6 +83,25 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(index.vector(of: ArxivID("2501.00001")!) == [0, 0, 1])
     }
 
+    @Test func firstPassKeepsAtLeastTheBestRows() {
+        var generator = SplitMix64(seed: 7)
+        let n = 20_000
+        let scores = (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
+        let byScore = (0..<n).sorted { scores[$0] > scores[$1] }
+        for m in [1, 100, 2000, 19_999] {
+            let rows = VectorIndex.rows(atLeast: m, bestOf: scores, count: n) { _ in true }
+            #expect(rows.count >= m && rows.count <= n && Set(rows).count == rows.count)
+            #expect(Set(byScore.prefix(m)).isSubset(of: Set(rows)), "m \(m): a best row was dropped")
+        }
+        // A filter that passes few rows: all of them, and nothing it refuses.
+        let even = VectorIndex.rows(atLeast: 2000, bestOf: scores, count: n) { $0 % 97 == 0 }
+        #expect(Set(even) == Set(stride(from: 0, to: n, by: 97)))
+        // A filter that refuses the best rows: the best of those it passes.
+        let lower = VectorIndex.rows(atLeast: 50, bestOf: scores, count: n) { scores[$0] < 0.5 }
+        #expect(lower.allSatisfy { scores[$0] < 0.5 })
+        #expect(Set(byScore.filter { scores[$0] < 0.5 }.prefix(50)).isSubset(of: Set(lower)))
+    }
+
     @Test func halfFloatScanMatchesExactScores() {
         // 5,000 random unit vectors of 384 dimensions: the kernel path (two threads) on CPUs
         // with F16C, the plain loop elsewhere; both must rank like exact Float arithmetic.
@@ -221,6 +240,12 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(excerpt == "…w56 w57 w58 w59 w60 \u{2}Graph\u{3} \u{2}networks,\u{3} and more \u{2}graphs.\u{3}")
         #expect(Highlighter.excerpt("nothing here", matching: "graph") == nil)
         #expect(Highlighter.excerpt("the of", matching: "the") == nil)
+        // Words are what spaces separate (a line break or punctuation stays inside one), runs of
+        // spaces count as one, and accented words are folded before they are compared.
+        #expect(Highlighter.excerpt("Réseaux  de graphes: Graph\nnetworks", matching: "graph")
+            == "Réseaux de \u{2}graphes:\u{3} \u{2}Graph\nnetworks\u{3}")
+        #expect(Highlighter.excerpt("Une Équipe forte, 中文 🦄", matching: "equipe") == "Une \u{2}Équipe\u{3} forte, 中文 🦄")
+        #expect(Highlighter.excerpt("   ", matching: "graph") == nil)
     }
 
     @Test func rankingMetrics() {

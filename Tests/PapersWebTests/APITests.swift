@@ -182,6 +182,8 @@ import FoundationXML
         let html: HTML = "<h1 title=\"\(title)\">\(title)</h1>"
         #expect(html.rendered == "<h1 title=\"&lt;img src=x onerror=alert(1)&gt;\">&lt;img src=x onerror=alert(1)&gt;</h1>")
         #expect(CardView.marked("a \u{2}<b>\u{3} c").rendered == "a <mark>&lt;b&gt;</mark> c")
+        #expect(CardView.marked("é\u{2}中\u{3}🦄\u{2}x&").rendered == "é<mark>中</mark>🦄<mark>x&amp;</mark>", "an open mark is closed")
+        #expect(CardView.marked("\u{2}\u{3}").rendered == "<mark></mark>")
     }
 }
 

@@ -33,11 +33,22 @@ enum CardView {
 
     /// Escapes the text and turns only the store's match markers into `<mark>`.
     static func marked(_ excerpt: String) -> HTML {
+        // The marks are single bytes (U+0002, U+0003) in the UTF-8, which no other character's bytes are.
         var out = ""
         var open = false
-        for part in excerpt.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\u{2}" || $0 == "\u{3}" }).enumerated() {
-            if part.offset > 0 { out += open ? "</mark>" : "<mark>"; open.toggle() }
-            out += HTML.escape(String(part.element))
+        var excerpt = excerpt
+        excerpt.withUTF8 { bytes in
+            var partStart = 0
+            func flush(_ end: Int) {
+                out += HTML.escape(String(decoding: UnsafeBufferPointer(rebasing: bytes[partStart..<end]), as: UTF8.self))
+                partStart = end + 1
+            }
+            for i in 0..<bytes.count where bytes[i] == 0x02 || bytes[i] == 0x03 {
+                flush(i)
+                out += open ? "</mark>" : "<mark>"
+                open.toggle()
+            }
+            flush(bytes.count)
         }
         if open { out += "</mark>" }
         return HTML(raw: out)
