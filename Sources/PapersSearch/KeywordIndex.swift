@@ -281,27 +281,28 @@ public final class KeywordIndex: Sendable {
                 }
             }
             let ids = s.ids
-            var top = TopK(k) { ids[$0] < ids[$1] }
-            var leading = [(closeness: Float, score: Float, row: Int)]()
+            func admitted(_ row: Int) -> Bool {
+                guard s.live[row] else { return false }
+                guard !filter.isEmpty else { return true }
+                return filter.admits(published: s.published[row], categories: s.categories[row])
+                    && author.map { s.authors[row].contains($0) } != false
+            }
+            // The near titles (few) apart; every matching row into one selection, k more than
+            // the near titles so that k others remain once they are taken out (no dictionary
+            // lookup per matching row: common words match tens of thousands).
+            let leading = closeness.filter { admitted($0.key) }.map { (closeness: $0.value, score: scores[$0.key], row: $0.key) }
+            var top = TopK(k + leading.count) { ids[$0] < ids[$1] }
             var total = 0
             for row32 in touched {
                 let row = Int(row32)
-                guard s.live[row] else { continue }
-                if !filter.isEmpty {
-                    guard filter.admits(published: s.published[row], categories: s.categories[row]) else { continue }
-                    if let author, !s.authors[row].contains(author) { continue }
-                }
+                guard admitted(row) else { continue }
                 total += 1
-                if let close = closeness[row] {
-                    leading.append((close, scores[row], row))
-                } else if !top.rejects(scores[row]) {
-                    top.offer(scores[row], row)
-                }
+                if !top.rejects(scores[row]) { top.offer(scores[row], row) }
             }
             let first = leading.sorted { a, b in
                 (a.closeness, a.score) != (b.closeness, b.score) ? (a.closeness, a.score) > (b.closeness, b.score) : ids[a.row] < ids[b.row]
             }.prefix(k)
-            let rest = top.sorted().prefix(k - first.count)
+            let rest = top.sorted().lazy.filter { closeness[$0.row] == nil }.prefix(k - first.count)
             return Ranking(ids: first.map { ids[$0.row] } + rest.map { ids[$0.row] }, total: total,
                            scores: first.map(\.score) + rest.map(\.score), leading: first.count)
         }

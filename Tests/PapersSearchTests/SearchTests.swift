@@ -210,6 +210,11 @@ struct SplitMix64: RandomNumberGenerator {
         // Different case and punctuation, a word missing: still that paper first.
         #expect(index.search("attention is all you need really", k: 1).map(\.rawValue) == ["2501.00002"])
         #expect(index.search("Attention: all you need", k: 1).map(\.rawValue) == ["2501.00001"])
+        // The whole list: the near titles first, then the rest by score, each paper once.
+        let ranking = index.rank("attention is all you need really", k: 3)
+        #expect(ranking.ids.map(\.rawValue) == ["2501.00002", "2501.00001", "2501.00003"])
+        #expect(ranking.leading == 2 && ranking.total == 3)
+        #expect(index.rank("attention is all you need really", k: 2).ids.map(\.rawValue) == ["2501.00002", "2501.00001"])
     }
 
     @Test func authorsAreFoundAndFilteredByName() {
