@@ -28,20 +28,19 @@ public struct JSONWriter {
     }
 
     public mutating func object(_ members: (inout JSONWriter) -> Void) {
-        beginValue()
-        bytes.append(UInt8(ascii: "{"))
-        first = true
-        members(&self)
-        bytes.append(UInt8(ascii: "}"))
-        first = false
+        container(open: "{", close: "}", members)
     }
 
     public mutating func array(_ elements: (inout JSONWriter) -> Void) {
+        container(open: "[", close: "]", elements)
+    }
+
+    private mutating func container(open: Unicode.Scalar, close: Unicode.Scalar, _ contents: (inout JSONWriter) -> Void) {
         beginValue()
-        bytes.append(UInt8(ascii: "["))
+        bytes.append(UInt8(ascii: open))
         first = true
-        elements(&self)
-        bytes.append(UInt8(ascii: "]"))
+        contents(&self)
+        bytes.append(UInt8(ascii: close))
         first = false
     }
 

@@ -214,9 +214,7 @@ public final class VectorIndex: Sendable {
 
     /// Scaled 4-bit dot products of every row with the query (itself as signed bytes), on two threads.
     static func fourBitScores(_ s: Storage, rows n: Int, dimension: Int, query floats: [Float], into scores: inout [Float]) {
-        let largest = floats.reduce(0) { max($0, abs($1)) }
-        let queryScale = largest > 0 ? largest / 127 : 1
-        let query = floats.map { Int8(($0 / queryScale).rounded()) }
+        let (query, queryScale) = quantize(floats)  // a zero query scores 0 whatever its scale
         let querySum = Int32(query.reduce(0) { $0 + Int($1) })
         s.nibbles.withUnsafeBufferPointer { m in
             s.nibbleScales.withUnsafeBufferPointer { scales in
